@@ -1,0 +1,351 @@
+"""Repositories: the only place that builds queries.
+
+Each thread works in its own session (:func:`get_session`); the API commits
+through :func:`commit` before it casts a message, and the worker commits the
+result of an order only while it still holds the order's lease.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any, Iterable, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+from oslo_log import log as logging
+
+from barbican_certs.common import config
+from barbican_certs.common import crypto
+from barbican_certs.common import exception
+from barbican_certs.model import models
+
+LOG = logging.getLogger(__name__)
+
+_engine: sa.Engine | None = None
+_session_factory: orm.scoped_session[orm.Session] | None = None
+_lock = threading.Lock()
+
+M = TypeVar("M", models.Secret, models.Container, models.Order)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` with the settings every process uses."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=config.CONF.database.pool_size,
+        max_overflow=config.CONF.database.max_overflow)
+
+
+def setup_database(url: str | None = None) -> sa.Engine:
+    """Create the process's engine and session factory once.
+
+    :param url: database URL; default from ``[database] connection``.
+    :returns: the engine.
+    """
+    global _engine, _session_factory
+    with _lock:
+        if _engine is None:
+            _engine = create_engine(url or config.database_url())
+            _session_factory = orm.scoped_session(orm.sessionmaker(
+                bind=_engine, expire_on_commit=False))
+        return _engine
+
+
+def teardown_database() -> None:
+    """Close every connection and forget the engine (tests, shutdown)."""
+    global _engine, _session_factory
+    with _lock:
+        if _session_factory is not None:
+            _session_factory.remove()
+        if _engine is not None:
+            _engine.dispose()
+        _engine = _session_factory = None
+
+
+def get_engine() -> sa.Engine:
+    return setup_database()
+
+
+def get_session() -> orm.Session:
+    """The calling thread's session."""
+    setup_database()
+    assert _session_factory is not None
+    return _session_factory()
+
+
+def commit() -> None:
+    get_session().commit()
+
+
+def rollback() -> None:
+    get_session().rollback()
+
+
+def clear() -> None:
+    """Roll back what is left and release the thread's session."""
+    if _session_factory is not None:
+        _session_factory.remove()
+
+
+def ping() -> None:
+    """Run a trivial query; raises when the database is unreachable."""
+    with get_engine().connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+
+
+def clamp_paging(offset: Any, limit: Any) -> tuple[int, int]:
+    """Offset and limit as Barbican read them: bad values fall back.
+
+    :returns: ``(offset, limit)`` with offset >= 0 and 1 <= limit <= max.
+    """
+    try:
+        offset = max(int(offset), 0)
+    except (TypeError, ValueError):
+        offset = 0
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError):
+        limit = config.CONF.api.default_limit_paging
+    return offset, min(max(limit, 1), config.CONF.api.max_limit_paging)
+
+
+def _page(query: sa.Select[Any], model: type[M], offset: int,
+          limit: int) -> tuple[list[M], int]:
+    session = get_session()
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(model.created_at, model.id)
+        .offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+class ProjectRepo:
+    """Projects, created on first sight of their external id."""
+
+    def get_or_create(self, external_id: str) -> models.Project:
+        """The project for ``external_id``, made with its own key if new."""
+        session = get_session()
+        query = sa.select(models.Project).filter_by(external_id=external_id)
+        project = session.scalars(query).first()
+        if project is not None:
+            return project
+        project_id = models.new_id()
+        _key, wrapped = crypto.new_project_key(project_id)
+        try:
+            with session.begin_nested():
+                project = models.Project(id=project_id,
+                                         external_id=external_id,
+                                         kek_wrapped=wrapped)
+                session.add(project)
+        except sa_exc.IntegrityError:
+            # Another request created it at the same moment.
+            project = session.scalars(query).one()
+        return project
+
+    def get(self, project_id: str) -> models.Project:
+        project = get_session().get(models.Project, project_id)
+        if project is None:
+            raise exception.NotFound(entity="project")
+        return project
+
+    def data_key(self, project: models.Project) -> bytes:
+        """The project's payload key, unwrapped."""
+        assert project.kek_wrapped is not None
+        return crypto.unwrap_project_key(project.id, project.kek_wrapped)
+
+
+class _ScopedRepo:
+    """Common reads of a project-owned, soft-deleted entity."""
+
+    model: Any
+    entity = "entity"
+
+    def create(self, entity: M) -> M:
+        session = get_session()
+        session.add(entity)
+        session.flush()
+        return entity
+
+    def get(self, entity_id: str, project_id: str) -> Any:
+        """The entity, if the project owns it and it is not deleted.
+
+        :raises NotFound: otherwise, whoever owns it.
+        """
+        entity = get_session().scalars(
+            sa.select(self.model).filter_by(
+                id=entity_id, project_id=project_id, deleted=False)
+        ).first()
+        if entity is None:
+            raise exception.NotFound(entity=self.entity)
+        return entity
+
+    def list(self, project_id: str, offset: int, limit: int,
+             **filters: Any) -> tuple[list[Any], int]:
+        """A page of the project's entities, oldest first, and the total."""
+        query = sa.select(self.model).filter_by(
+            project_id=project_id, deleted=False)
+        for name, value in filters.items():
+            if value is not None:
+                query = query.where(getattr(self.model, name) == value)
+        return _page(query, self.model, offset, limit)
+
+    def delete(self, entity_id: str, project_id: str) -> Any:
+        entity = self.get(entity_id, project_id)
+        entity.deleted = True
+        return entity
+
+
+class SecretRepo(_ScopedRepo):
+    model = models.Secret
+    entity = "secret"
+
+    def create_with_payload(self, project: models.Project,
+                            secret: models.Secret,
+                            payload: bytes | None) -> models.Secret:
+        """Store ``secret`` with ``payload`` encrypted under the project key.
+
+        :param payload: the plaintext, already decoded to bytes, or None
+            for a secret without payload.
+        """
+        secret.id = secret.id or models.new_id()
+        secret.project_id = project.id
+        if payload is not None:
+            secret.encrypted_payload = crypto.encrypt(
+                ProjectRepo().data_key(project), payload, secret.id.encode())
+        return self.create(secret)
+
+    def payload(self, project: models.Project,
+                secret: models.Secret) -> bytes | None:
+        """The decrypted payload of ``secret``, or None when it has none."""
+        if secret.encrypted_payload is None:
+            return None
+        return crypto.decrypt(ProjectRepo().data_key(project),
+                              secret.encrypted_payload, secret.id.encode())
+
+
+class ContainerRepo(_ScopedRepo):
+    model = models.Container
+    entity = "container"
+
+    def create_with_secrets(self, container: models.Container,
+                            secrets: Iterable[tuple[str, str]]
+                            ) -> models.Container:
+        """Store ``container`` holding ``(name, secret_id)`` pairs."""
+        container.secrets = [models.ContainerSecret(name=name,
+                                                    secret_id=secret_id)
+                             for name, secret_id in secrets]
+        return self.create(container)
+
+
+class OrderRepo(_ScopedRepo):
+    """Orders, and the claims and leases of the scheduler (SPEC §2)."""
+
+    model = models.Order
+    entity = "order"
+
+    def list(self, project_id: str, offset: int, limit: int,
+             meta: str | None = None, **filters: Any
+             ) -> tuple[list[Any], int]:
+        """As :meth:`_ScopedRepo.list`; ``meta`` matches the stored meta
+        text as a substring, as Barbican did."""
+        query = sa.select(models.Order).filter_by(
+            project_id=project_id, deleted=False)
+        if meta:
+            query = query.where(
+                sa.cast(models.Order.meta, sa.Text).contains(meta))
+        for name, value in filters.items():
+            if value is not None:
+                query = query.where(getattr(models.Order, name) == value)
+        return _page(query, models.Order, offset, limit)
+
+    def find_due(self, now: datetime.datetime, limit: int) -> list[str]:
+        """Ids of orders whose next action is due and not leased."""
+        order = models.Order
+        query = (
+            sa.select(order.id)
+            .where(order.next_action.is_not(None), order.due_at <= now,
+                   sa.or_(order.lease_expires.is_(None),
+                          order.lease_expires < now))
+            .order_by(order.due_at).limit(limit))
+        return list(get_session().scalars(query).all())
+
+    def claim(self, order_id: str, owner: str, now: datetime.datetime,
+              lease_seconds: int) -> bool:
+        """Atomically take the lease of a due order and commit.
+
+        One conditional UPDATE: of any number of workers racing for the
+        same order, exactly one sees a changed row.
+
+        :returns: True when this caller now owns the order.
+        """
+        order = models.Order
+        session = get_session()
+        result = session.execute(
+            sa.update(order)
+            .where(order.id == order_id, order.next_action.is_not(None),
+                   order.due_at <= now,
+                   sa.or_(order.lease_expires.is_(None),
+                          order.lease_expires < now))
+            .values(lease_owner=owner,
+                    lease_expires=now + datetime.timedelta(
+                        seconds=lease_seconds))
+            .execution_options(synchronize_session=False))
+        session.commit()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def get_claimed(self, order_id: str, owner: str) -> models.Order:
+        """Load an order this worker has claimed, locked for update."""
+        order = get_session().scalars(
+            sa.select(models.Order).filter_by(id=order_id,
+                                              lease_owner=owner)
+            .with_for_update()).first()
+        if order is None:
+            raise LeaseLost(order_id=order_id)
+        return order
+
+    def check_lease(self, order: models.Order, owner: str,
+                    now: datetime.datetime) -> None:
+        """Raise :class:`LeaseLost` unless ``owner`` still holds the lease.
+
+        Called right before the worker commits an order's result; the row
+        is locked (``SELECT ... FOR UPDATE`` where the database has it), so
+        no other worker can take the order between this check and commit.
+        """
+        session = get_session()
+        row = session.execute(
+            sa.select(models.Order.lease_owner, models.Order.lease_expires)
+            .filter_by(id=order.id).with_for_update()).first()
+        if (row is None or row.lease_owner != owner
+                or row.lease_expires is None or row.lease_expires < now):
+            raise LeaseLost(order_id=order.id)
+
+    def release(self, order_id: str, owner: str) -> None:
+        """Give up a lease without changing the order, and commit."""
+        session = get_session()
+        session.execute(
+            sa.update(models.Order)
+            .where(models.Order.id == order_id,
+                   models.Order.lease_owner == owner)
+            .values(lease_owner=None, lease_expires=None)
+            .execution_options(synchronize_session=False))
+        session.commit()
+
+
+class LeaseLost(exception.BarbicanCertsException):
+    message = "Lost the lease of order %(order_id)s."
