@@ -149,6 +149,7 @@ _GROUPS = [
 for _group, _opts in _GROUPS:
     CONF.register_opts(_opts, group=_group)
 log.register_options(CONF)
+oslo_messaging.set_transport_defaults(control_exchange="barbican_certs")
 # transport_url must be readable before any transport exists, to choose
 # between the embedded worker and a broker.
 for _group, _opts in messaging_opts.list_opts():
@@ -156,7 +157,6 @@ for _group, _opts in messaging_opts.list_opts():
         CONF.register_opts(_opts)
 # oslo.messaging defaults to rabbit://; unset means the embedded worker.
 CONF.set_default("transport_url", None)
-oslo_messaging.set_transport_defaults(control_exchange="barbican_certs")
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:

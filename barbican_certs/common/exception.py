@@ -118,6 +118,10 @@ class InvalidExtensionsData(Invalid):
     message = "Invalid extensions data."
 
 
+class OrderTypeImmutable(Invalid):
+    message = "Cannot modify order type."
+
+
 class OrderNotUpdatable(Invalid):
     message = ("Only PENDING orders can be updated. Order is in the "
                "%(status)s state.")

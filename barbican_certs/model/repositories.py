@@ -226,9 +226,16 @@ class SecretRepo(_ScopedRepo):
         secret.id = secret.id or models.new_id()
         secret.project_id = project.id
         if payload is not None:
-            secret.encrypted_payload = crypto.encrypt(
-                ProjectRepo().data_key(project), payload, secret.id.encode())
+            self.set_payload(project, secret, payload,
+                             secret.content_type or "")
         return self.create(secret)
+
+    def set_payload(self, project: models.Project, secret: models.Secret,
+                    payload: bytes, content_type: str) -> None:
+        """Encrypt and store the payload of a secret made without one."""
+        secret.content_type = content_type
+        secret.encrypted_payload = crypto.encrypt(
+            ProjectRepo().data_key(project), payload, secret.id.encode())
 
     def payload(self, project: models.Project,
                 secret: models.Secret) -> bytes | None:
@@ -310,30 +317,37 @@ class OrderRepo(_ScopedRepo):
         return bool(getattr(result, "rowcount", 0) == 1)
 
     def get_claimed(self, order_id: str, owner: str) -> models.Order:
-        """Load an order this worker has claimed, locked for update."""
+        """Load an order this worker has claimed.
+
+        :raises LeaseLost: the order is gone or another worker owns it.
+        """
         order = get_session().scalars(
             sa.select(models.Order).filter_by(id=order_id,
-                                              lease_owner=owner)
-            .with_for_update()).first()
+                                              lease_owner=owner)).first()
         if order is None:
             raise LeaseLost(order_id=order_id)
         return order
 
-    def check_lease(self, order: models.Order, owner: str,
-                    now: datetime.datetime) -> None:
-        """Raise :class:`LeaseLost` unless ``owner`` still holds the lease.
+    def confirm_lease(self, order_id: str, owner: str,
+                      now: datetime.datetime) -> None:
+        """Check that ``owner`` still holds the lease, and lock the row.
 
-        Called right before the worker commits an order's result; the row
-        is locked (``SELECT ... FOR UPDATE`` where the database has it), so
-        no other worker can take the order between this check and commit.
+        Called right before the worker commits an order's result.  It is a
+        conditional UPDATE, so the row stays locked (PostgreSQL) or the
+        database write-locked (SQLite) until the commit: no other worker
+        can take the order between this check and the commit.
+
+        :raises LeaseLost: the lease expired and may belong to another.
         """
-        session = get_session()
-        row = session.execute(
-            sa.select(models.Order.lease_owner, models.Order.lease_expires)
-            .filter_by(id=order.id).with_for_update()).first()
-        if (row is None or row.lease_owner != owner
-                or row.lease_expires is None or row.lease_expires < now):
-            raise LeaseLost(order_id=order.id)
+        order = models.Order
+        result = get_session().execute(
+            sa.update(order)
+            .where(order.id == order_id, order.lease_owner == owner,
+                   order.lease_expires >= now)
+            .values(lease_expires=order.lease_expires)
+            .execution_options(synchronize_session=False))
+        if getattr(result, "rowcount", 0) != 1:
+            raise LeaseLost(order_id=order_id)
 
     def release(self, order_id: str, owner: str) -> None:
         """Give up a lease without changing the order, and commit."""

@@ -1,0 +1,202 @@
+"""Synchronous checks of request bodies, one function per document.
+
+Each check raises a subclass of :class:`exception.Invalid` whose text tells
+the client which field is wrong; nothing here touches the database.
+"""
+
+import base64
+import binascii
+import datetime
+from typing import Any
+
+from barbican_certs.common import exception
+
+SECRET_TYPES = ("symmetric", "public", "private", "passphrase",
+                "certificate", "opaque")
+TEXT_PLAIN = "text/plain"
+OCTET_STREAM = "application/octet-stream"
+CONTAINER_SECRET_NAMES = {
+    "rsa": {"public_key", "private_key", "private_key_passphrase"},
+    "certificate": {"certificate", "private_key", "private_key_passphrase",
+                    "intermediates"},
+    "generic": None,
+}
+KEY_ALGORITHMS = {"aes": (128, 192, 256)}
+ASYMMETRIC_ALGORITHMS = {"rsa": (2048, 3072, 4096), "ec": (256, 384, 521)}
+NAME_MAX = 255
+
+
+def _invalid(reason: str) -> exception.Invalid:
+    return exception.InvalidObject(reason=reason)
+
+
+def optional_string(body: dict[str, Any], field: str,
+                    max_length: int = NAME_MAX) -> str | None:
+    """``body[field]`` if it is a short enough string or absent/None."""
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        raise _invalid("'%s' must be a string of at most %d characters"
+                       % (field, max_length))
+    return value
+
+
+def optional_int(body: dict[str, Any], field: str) -> int | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid("'%s' must be a positive integer" % field)
+    return value
+
+
+def expiration(body: dict[str, Any]) -> datetime.datetime | None:
+    """The ``expiration`` field as naive UTC; it must lie in the future."""
+    value = body.get("expiration")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _invalid("'expiration' must be an ISO 8601 timestamp")
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z",
+                                                               "+00:00"))
+    except ValueError as err:
+        raise _invalid("'expiration' must be an ISO 8601 timestamp") from err
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    if parsed <= now:
+        raise _invalid("'expiration' is before current time")
+    return parsed
+
+
+def decode_payload(payload: Any, content_type: Any,
+                   encoding: Any) -> tuple[bytes, str]:
+    """The plaintext bytes of a secret payload and its stored type.
+
+    ``text/plain`` payloads are stored as UTF-8; ``application/octet-stream``
+    ones must come base64 encoded (Barbican's rules).
+    """
+    if not isinstance(payload, str) or not payload:
+        raise exception.InvalidPayload(
+            reason="If 'payload' is specified, it must be a non-empty "
+                   "string")
+    if not isinstance(content_type, str):
+        raise exception.InvalidPayload(
+            reason="'payload_content_type' is required with 'payload'")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type == TEXT_PLAIN:
+        if encoding not in (None, ""):
+            raise exception.InvalidPayload(
+                reason="'payload_content_encoding' is not allowed for "
+                       "text/plain")
+        return payload.encode("utf-8"), TEXT_PLAIN
+    if media_type == OCTET_STREAM:
+        if encoding != "base64":
+            raise exception.InvalidPayload(
+                reason="'payload_content_encoding' must be base64 for "
+                       "application/octet-stream")
+        try:
+            return base64.b64decode(payload, validate=True), OCTET_STREAM
+        except (binascii.Error, ValueError) as err:
+            raise exception.InvalidPayload(
+                reason="payload is not valid base64") from err
+    raise exception.InvalidPayload(
+        reason="payload_content_type %s is not supported" % content_type)
+
+
+def validate_secret(body: dict[str, Any]) -> dict[str, Any]:
+    """Check a ``POST /v1/secrets`` body; returns the model fields."""
+    secret_type = body.get("secret_type") or "opaque"
+    if secret_type not in SECRET_TYPES:
+        raise _invalid("'secret_type' must be one of %s"
+                       % ", ".join(SECRET_TYPES))
+    fields = {
+        "name": optional_string(body, "name"),
+        "algorithm": optional_string(body, "algorithm"),
+        "mode": optional_string(body, "mode"),
+        "bit_length": optional_int(body, "bit_length"),
+        "expiration": expiration(body),
+        "secret_type": secret_type,
+    }
+    if body.get("payload") is not None:
+        fields["payload"], fields["content_type"] = decode_payload(
+            body["payload"], body.get("payload_content_type"),
+            body.get("payload_content_encoding"))
+    elif body.get("payload_content_type") is not None:
+        raise exception.InvalidPayload(
+            reason="'payload_content_type' given without 'payload'")
+    return fields
+
+
+def validate_container(body: dict[str, Any]) -> dict[str, Any]:
+    """Check a ``POST /v1/containers`` body.
+
+    :returns: ``name``, ``type`` and ``secret_refs`` as (name, ref) pairs.
+    """
+    container_type = body.get("type")
+    if container_type not in CONTAINER_SECRET_NAMES:
+        raise _invalid("'type' must be one of generic, rsa, certificate")
+    refs = body.get("secret_refs", [])
+    if not isinstance(refs, list):
+        raise _invalid("'secret_refs' must be a list")
+    allowed = CONTAINER_SECRET_NAMES[container_type]
+    pairs: list[tuple[str, str]] = []
+    for item in refs:
+        if (not isinstance(item, dict)
+                or not isinstance(item.get("secret_ref"), str)):
+            raise _invalid("each of 'secret_refs' needs a 'secret_ref'")
+        name = item.get("name") or ""
+        if not isinstance(name, str) or len(name) > NAME_MAX:
+            raise _invalid("secret names must be strings")
+        if allowed is not None and name not in allowed:
+            raise _invalid("a %s container holds only %s"
+                           % (container_type, ", ".join(sorted(allowed))))
+        if name in (n for n, _ref in pairs):
+            raise _invalid("duplicate secret name '%s'" % name)
+        pairs.append((name, item["secret_ref"]))
+    return {"name": optional_string(body, "name"), "type": container_type,
+            "secret_refs": pairs}
+
+
+def _check_meta_common(meta: dict[str, Any]) -> None:
+    optional_string(meta, "name")
+    optional_string(meta, "mode")
+    expiration(meta)
+    content_type = meta.get("payload_content_type")
+    if content_type not in (None, OCTET_STREAM):
+        raise exception.InvalidMetadata(
+            reason="Invalid payload_content_type: %s" % content_type)
+
+
+def _check_algorithm(meta: dict[str, Any],
+                     table: dict[str, tuple[int, ...]]) -> None:
+    algorithm = meta.get("algorithm")
+    if not algorithm:
+        raise exception.MissingMetadataField(field="algorithm")
+    if not isinstance(algorithm, str) or algorithm.lower() not in table:
+        raise exception.InvalidMetadata(
+            reason="Invalid algorithm: %s" % algorithm)
+    if "bit_length" not in meta or meta["bit_length"] is None:
+        raise exception.MissingMetadataField(field="bit_length")
+    bit_length = meta["bit_length"]
+    if (isinstance(bit_length, bool) or not isinstance(bit_length, int)
+            or bit_length not in table[algorithm.lower()]):
+        raise exception.InvalidMetadata(
+            reason="Invalid bit_length: %s (%s takes %s)" % (
+                bit_length, algorithm,
+                ", ".join(map(str, table[algorithm.lower()]))))
+
+
+def validate_key_meta(meta: dict[str, Any]) -> None:
+    """Check the meta of a ``key`` order (SPEC section 3.2)."""
+    _check_meta_common(meta)
+    _check_algorithm(meta, KEY_ALGORITHMS)
+
+
+def validate_asymmetric_meta(meta: dict[str, Any]) -> None:
+    """Check the meta of an ``asymmetric`` order (SPEC section 3.2)."""
+    _check_meta_common(meta)
+    _check_algorithm(meta, ASYMMETRIC_ALGORITHMS)
+    optional_string(meta, "pass_phrase", max_length=1024)
