@@ -11,7 +11,9 @@ only, not on the version documents), pecan.
 
 import json
 import os
-from typing import Any, Callable, Iterable
+from typing import Any
+from typing import Callable
+from typing import Iterable
 
 from keystonemiddleware import auth_token
 from oslo_log import log as logging

@@ -52,6 +52,12 @@ class ContextHook(hooks.PecanHook):
     from keystonemiddleware, which replaces whatever the client sent.
     """
 
+    def on_route(self, state: Any) -> None:
+        # Controllers answer JSON, or build their own response (secret
+        # payloads, after their own Accept negotiation): pecan's guess
+        # from the Accept header must not refuse a request first.
+        state.request.pecan["content_type"] = "application/json"
+
     def before(self, state: Any) -> None:
         request = state.request
         headers = request.headers
@@ -92,8 +98,8 @@ class ErrorHook(hooks.PecanHook):
             return error_response(exc.code, exc.client_message, headers)
         if isinstance(exc, webob_exc.HTTPException):
             return _http_exception_response(state, exc)
-        LOG.exception("Unexpected error in %s %s", state.request.method,
-                      state.request.path)
+        LOG.error("Unexpected error in %s %s", state.request.method,
+                  state.request.path, exc_info=exc)
         return error_response(500, GENERIC_500)
 
 

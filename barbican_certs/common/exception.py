@@ -127,7 +127,7 @@ class OrderNotUpdatable(Invalid):
                "%(status)s state.")
 
 
-# -- 401 / 403 -----------------------------------------------------------------
+# -- 401 / 403 ---------------------------------------------------------------
 
 class NotAuthenticated(BarbicanCertsException):
     message = "Authentication required."

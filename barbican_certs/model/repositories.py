@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime
 import threading
-from typing import Any, Iterable, TypeVar
+from typing import Any
+from typing import Iterable
+from typing import TypeVar
 
+from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
-from oslo_log import log as logging
 
 from barbican_certs.common import config
 from barbican_certs.common import crypto

@@ -61,9 +61,14 @@ def generate_asymmetric(order: models.Order,
     algorithm = order.meta["algorithm"].lower()
     bit_length = int(order.meta["bit_length"])
     key = _private_key(algorithm, bit_length)
-    passphrase = order.meta.get("pass_phrase")
+    passphrase_id = order.core_meta.get("passphrase_secret_id")
+    passphrase = None
+    if passphrase_id:
+        secrets = repositories.SecretRepo()
+        passphrase_secret = secrets.get(passphrase_id, project.id)
+        passphrase = secrets.payload(project, passphrase_secret)
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode())
+        serialization.BestAvailableEncryption(passphrase)
         if passphrase else serialization.NoEncryption())
     private_pem = key.private_bytes(serialization.Encoding.PEM,
                                     serialization.PrivateFormat.PKCS8,
@@ -79,9 +84,8 @@ def generate_asymmetric(order: models.Order,
         ("public_key", _new_secret(order, project, "public", public_pem,
                                    **fields)),
     ]
-    if passphrase:
-        members.append(("private_key_passphrase", _new_secret(
-            order, project, "passphrase", passphrase.encode())))
+    if passphrase_id:
+        members.append(("private_key_passphrase", passphrase_secret))
 
     container = models.Container(project_id=project.id, type="rsa",
                                  name=order.meta.get("name"),

@@ -2,7 +2,8 @@
 
 import datetime
 import json
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 import uuid
 
 import pecan

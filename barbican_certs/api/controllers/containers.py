@@ -55,7 +55,7 @@ class ContainerController:
         return render_container(repositories.ContainerRepo().get(
             self.container_id, base.project().id))
 
-    @index.when(method="DELETE")
+    @index.when(method="DELETE", template="json")
     def on_delete(self, **_kw: Any) -> webob.Response:
         """204; the secrets it held stay."""
         base.enforce("container:delete")

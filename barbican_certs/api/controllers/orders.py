@@ -4,7 +4,8 @@ A POST validates the order, persists it with a due time, commits, and only
 then nudges a worker; it never waits for the work itself.
 """
 
-from typing import Any, Callable
+from typing import Any
+from typing import Callable
 
 import pecan
 import webob
@@ -69,6 +70,23 @@ def validate_order(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return order_type, meta
 
 
+def _store_passphrase(project: models.Project, meta: dict[str, Any],
+                      creator_id: str | None) -> str:
+    """Move ``pass_phrase`` out of the meta into an encrypted secret.
+
+    The order's meta is stored and shown in clear; the pass phrase must be
+    neither, so it becomes the ``passphrase`` secret the order's container
+    will hold, and GET shows the meta without it.
+    """
+    passphrase = meta.pop("pass_phrase")
+    secret = models.Secret(creator_id=creator_id, name=meta.get("name"),
+                           secret_type="passphrase",
+                           content_type=validators.OCTET_STREAM)
+    repositories.SecretRepo().create_with_payload(project, secret,
+                                                  passphrase.encode())
+    return secret.id
+
+
 class OrderController:
     """One order."""
 
@@ -97,7 +115,7 @@ class OrderController:
             raise exception.OrderTypeImmutable()
         raise CertificateOrdersNotSupported()
 
-    @index.when(method="DELETE")
+    @index.when(method="DELETE", template="json")
     def on_delete(self, **_kw: Any) -> webob.Response:
         """204; the order is gone for the client at once."""
         base.enforce("order:delete")
@@ -129,12 +147,17 @@ class OrdersController:
         """202 with ``order_ref`` and Location; 400 for a bad order."""
         base.enforce("orders:post")
         order_type, meta = validate_order(base.load_json_body())
+        project = base.project()
+        creator_id = pecan.request.context.user_id
+        core_meta = {}
+        if meta.get("pass_phrase"):
+            core_meta["passphrase_secret_id"] = _store_passphrase(
+                project, meta, creator_id)
         order = models.Order(
-            project_id=base.project().id, type=order_type, meta=meta,
-            creator_id=pecan.request.context.user_id,
-            status=models.OrderStatus.PENDING.value,
+            project_id=project.id, type=order_type, meta=meta,
+            creator_id=creator_id, status=models.OrderStatus.PENDING.value,
             next_action=models.OrderAction.ISSUE.value,
-            due_at=models.utcnow(), plugin_meta={}, core_meta={})
+            due_at=models.utcnow(), plugin_meta={}, core_meta=core_meta)
         repositories.OrderRepo().create(order)
         repositories.commit()
         queue_client.get_client().process_order(order.id)

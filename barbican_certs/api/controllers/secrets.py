@@ -52,11 +52,11 @@ class SecretController:
         return repositories.SecretRepo().get(self.secret_id,
                                              base.project().id)
 
-    @pecan.expose(generic=True)
+    @pecan.expose(generic=True, template="json")
     def index(self) -> None:
         base.method_not_allowed("GET", "PUT", "DELETE")(self)
 
-    @index.when(method="GET")
+    @index.when(method="GET", template="json")
     def on_get(self, **_kw: Any) -> Any:
         """200 metadata (JSON Accept) or the payload (other Accept)."""
         if not _wants_metadata():
@@ -65,7 +65,7 @@ class SecretController:
         return webob.Response(json=render_secret(self._load()),
                               content_type=base.JSON, charset=None)
 
-    @pecan.expose()
+    @pecan.expose(template="json")
     def payload(self, **_kw: Any) -> webob.Response:
         """200 with the decrypted payload; 406 for an Accept it lacks."""
         if pecan.request.method != "GET":
@@ -84,7 +84,7 @@ class SecretController:
         return webob.Response(body=payload, charset=None,
                               content_type=secret.content_type)
 
-    @index.when(method="PUT")
+    @index.when(method="PUT", template="json")
     def on_put(self, **_kw: Any) -> webob.Response:
         """204 after storing the payload of a secret made without one."""
         base.enforce("secret:put")
@@ -112,7 +112,7 @@ class SecretController:
         repositories.commit()
         return webob.Response(status=204)
 
-    @index.when(method="DELETE")
+    @index.when(method="DELETE", template="json")
     def on_delete(self, **_kw: Any) -> webob.Response:
         base.enforce("secret:delete")
         repositories.SecretRepo().delete(self.secret_id, base.project().id)
