@@ -1,0 +1,91 @@
+"""python-barbicanclient 6.0.0, in its own virtualenv, against the API.
+
+The client runs in a separate interpreter with only its own dependencies,
+as a user would install it; the script below prints what it saw as JSON.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from cryptography.hazmat.primitives import serialization
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CLIENT_VENV = os.path.join(ROOT, ".venv-clients", "barbicanclient-6.0.0")
+
+SCRIPT = r"""
+import json, sys, time
+from barbicanclient import client
+
+c = client.Client(endpoint=sys.argv[1], project_id=sys.argv[2])
+out = {}
+secret_ref = c.secrets.create(name="s1", payload="hello client").store()
+out["secret_ref"] = secret_ref
+out["secret_payload"] = c.secrets.get(secret_ref).payload
+
+order_ref = c.orders.create_asymmetric(
+    name="pair", algorithm="rsa", bit_length=2048).submit()
+for _ in range(600):
+    order = c.orders.get(order_ref)
+    if order.status != "PENDING":
+        break
+    time.sleep(0.1)
+out["order_ref"] = order_ref
+out["order_status"] = order.status
+container = c.containers.get(order.container_ref)
+out["container_class"] = type(container).__name__
+out["private_key"] = container.private_key.payload.decode()
+out["public_key"] = container.public_key.payload.decode()
+
+key_ref = c.orders.create_key(name="aes", algorithm="aes",
+                              bit_length=256).submit()
+for _ in range(600):
+    key_order = c.orders.get(key_ref)
+    if key_order.status != "PENDING":
+        break
+    time.sleep(0.1)
+out["key_status"] = key_order.status
+out["key_length"] = len(c.secrets.get(key_order.secret_ref).payload)
+out["orders"] = [o.order_ref for o in c.orders.list()]
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="session")
+def client_python() -> str:
+    """The interpreter of a virtualenv holding python-barbicanclient."""
+    python = os.path.join(CLIENT_VENV, "bin", "python")
+    if not os.path.exists(os.path.join(CLIENT_VENV, ".installed")):
+        subprocess.run([sys.executable, "-m", "venv", "--clear",
+                        CLIENT_VENV], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet",
+                        "python-barbicanclient==6.0.0"], check=True)
+        open(os.path.join(CLIENT_VENV, ".installed"), "w").close()
+    return python
+
+
+class TestBarbicanClient:
+    def test_secret_and_asymmetric_order_flow(self, embedded,
+                                              client_python):
+        result = subprocess.run(
+            [client_python, "-c", SCRIPT, embedded.url, "client-project"],
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        out = json.loads(result.stdout)
+
+        assert out["secret_payload"] == "hello client"
+        assert out["order_status"] == "ACTIVE"
+        assert out["container_class"] == "RSAContainer"
+        key = serialization.load_pem_private_key(
+            out["private_key"].encode(), None)
+        assert key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode() == out["public_key"]
+        assert out["key_status"] == "ACTIVE"
+        assert out["key_length"] == 32
+        assert out["order_ref"] in out["orders"]
+        assert len(out["orders"]) == 2
