@@ -155,8 +155,15 @@ oslo_messaging.set_transport_defaults(control_exchange="barbican_certs")
 for _group, _opts in messaging_opts.list_opts():
     if _group is None:
         CONF.register_opts(_opts)
-# oslo.messaging defaults to rabbit://; unset means the embedded worker.
-CONF.set_default("transport_url", None)
+
+
+def set_defaults() -> None:
+    """Defaults this service changes in the options of its libraries."""
+    # oslo.messaging defaults to rabbit://; unset means the embedded worker.
+    CONF.set_default("transport_url", None)
+
+
+set_defaults()
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -172,6 +179,7 @@ def parse_args(argv: list[str] | None = None,
     :param default_config_files: files read when ``--config-file`` is not
         given; ``None`` looks in the usual places for barbican-certs.conf.
     """
+    set_defaults()
     CONF(argv or [], project="barbican-certs",
          default_config_files=default_config_files)
 
