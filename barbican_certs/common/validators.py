@@ -7,9 +7,17 @@ the client which field is wrong; nothing here touches the database.
 import base64
 import binascii
 import datetime
+import os
+import re
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from barbican_certs.common import config
 from barbican_certs.common import exception
+from barbican_certs.pki import cmc as pki_cmc
+from barbican_certs.pki import csr as pki_csr
 
 SECRET_TYPES = ("symmetric", "public", "private", "passphrase",
                 "certificate", "opaque")
@@ -200,3 +208,123 @@ def validate_asymmetric_meta(meta: dict[str, Any]) -> None:
     _check_meta_common(meta)
     _check_algorithm(meta, ASYMMETRIC_ALGORITHMS)
     optional_string(meta, "pass_phrase", max_length=1024)
+
+
+# -- certificate orders (SPEC section 3.3) -----------------------------------
+
+REQUEST_TYPES = ("simple-cmc", "full-cmc", "stored-key", "custom")
+REQUESTOR_FIELDS = ("requestor_name", "requestor_email", "requestor_phone")
+STORED_KEY_REFS = ("container_ref", "source_container_ref",
+                   "public_key_ref")
+# RFC 5322 addr-spec, dot-atom form (section 3.4.1), which is what mail
+# systems accept in practice; quoted local parts are refused.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_RE = re.compile(r"^%s(\.%s)*@%s(\.%s)+$" % (_ATEXT, _ATEXT, _ATEXT,
+                                                  _ATEXT))
+
+
+def request_type_of(meta: dict[str, Any]) -> str:
+    """The order's request type, ``custom`` when absent."""
+    request_type = meta.get("request_type") or "custom"
+    if request_type not in REQUEST_TYPES:
+        raise exception.InvalidCertificateRequestType()
+    return request_type
+
+
+def validate_requestor_fields(meta: dict[str, Any]) -> None:
+    """The optional requestor fields of a certificate order."""
+    for field in REQUESTOR_FIELDS:
+        if field not in meta or meta[field] is None:
+            continue
+        value = meta[field]
+        if (not isinstance(value, str) or len(value) > NAME_MAX
+                or (field == "requestor_email"
+                    and not EMAIL_RE.match(value))):
+            raise exception.InvalidMetadata(
+                reason="Invalid %s: %s" % (field, value))
+
+
+def required_field(meta: dict[str, Any], field: str) -> Any:
+    value = meta.get(field)
+    if value is None or value == "":
+        raise exception.MissingMetadataField(field=field)
+    return value
+
+
+def stored_key_ref(meta: dict[str, Any]) -> tuple[str, str]:
+    """Which reference names the key pair, and its value."""
+    for field in STORED_KEY_REFS:
+        if meta.get(field):
+            value = meta[field]
+            if not isinstance(value, str):
+                raise exception.InvalidReference(
+                    reason="Order creation issue seen - Invalid container: "
+                           "Bad Container Reference %s." % value)
+            return field, value
+    raise exception.MissingMetadataField(field="container_ref")
+
+
+def validate_certificate_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Every check of a certificate order that needs no stored data.
+
+    :returns: what the core keeps about the request (``request_type``, a
+        fingerprint of the request for the logs, the full CMC controls).
+    :raises exception.Invalid: with the texts of SPEC section 3.3.
+    """
+    request_type = request_type_of(meta)
+    if "payload" in meta:
+        raise exception.UnsupportedField(
+            reason="'payload' not allowed for certificate type order")
+    validate_requestor_fields(meta)
+    optional_string(meta, "name")
+    if meta.get("profile") and not meta.get("ca_id"):
+        raise exception.MissingMetadataField(field="ca_id")
+    for field in ("ca_id", "profile"):
+        if meta.get(field) is not None and not isinstance(meta[field], str):
+            raise _invalid("'%s' must be a string" % field)
+
+    core: dict[str, Any] = {"request_type": request_type}
+    if request_type == "simple-cmc":
+        csr = pki_csr.load_pkcs10(required_field(meta, "request_data"))
+        core["request_fingerprint"] = pki_csr.fingerprint(
+            csr.public_bytes(serialization.Encoding.DER))
+    elif request_type == "full-cmc":
+        data = required_field(meta, "request_data")
+        der = pki_csr.decode_request_data(data)
+        request = pki_cmc.parse_full_pki_request(
+            der, trusted_ra_certificates())
+        core["request_fingerprint"] = pki_csr.fingerprint(der)
+        if request.transaction_id is not None:
+            core["cmc_transaction_id"] = request.transaction_id
+    elif request_type == "stored-key":
+        stored_key_ref(meta)
+        subject_dn = required_field(meta, "subject_dn")
+        if not isinstance(subject_dn, str):
+            raise exception.InvalidSubjectDN(dn=subject_dn)
+        pki_csr.parse_subject_dn(subject_dn)
+        if meta.get("extensions"):
+            if not isinstance(meta["extensions"], str):
+                raise exception.InvalidExtensionsData()
+            pki_csr.parse_extensions(meta["extensions"])
+    return core
+
+
+_ra_cache: dict[str, Any] = {}
+
+
+def trusted_ra_certificates() -> list[x509.Certificate]:
+    """The ``[cmc] trusted_ra_certificates`` bundle, re-read on change."""
+    path = config.CONF.cmc.trusted_ra_certificates
+    if not path:
+        return []
+    try:
+        mtime = os.stat(path).st_mtime
+        if _ra_cache.get("key") != (path, mtime):
+            with open(path, "rb") as f:
+                certificates = x509.load_pem_x509_certificates(f.read())
+            _ra_cache.update(key=(path, mtime), certificates=certificates)
+    except (OSError, ValueError) as err:
+        raise exception.ConfigurationError(
+            reason="[cmc] trusted_ra_certificates %s cannot be read" % path
+        ) from err
+    return list(_ra_cache["certificates"])

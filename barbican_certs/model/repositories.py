@@ -262,6 +262,25 @@ class ContainerRepo(_ScopedRepo):
         return self.create(container)
 
 
+    def find_holding(self, project_id: str, secret_id: str,
+                     name: str) -> models.Container:
+        """The project's container holding ``secret_id`` as ``name``.
+
+        :raises NotFound: when there is none.
+        """
+        container = get_session().scalars(
+            sa.select(models.Container)
+            .join(models.ContainerSecret)
+            .where(models.Container.project_id == project_id,
+                   models.Container.deleted.is_(False),
+                   models.ContainerSecret.secret_id == secret_id,
+                   models.ContainerSecret.name == name)
+            .order_by(models.Container.created_at)).first()
+        if container is None:
+            raise exception.NotFound(entity="container")
+        return container
+
+
 class OrderRepo(_ScopedRepo):
     """Orders, and the claims and leases of the scheduler (SPEC §2)."""
 

@@ -13,9 +13,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import rsa
 from oslo_log import log as logging
+import sqlalchemy.exc
 
 from barbican_certs.model import models
 from barbican_certs.model import repositories
+from barbican_certs.tasks import certificates
 
 LOG = logging.getLogger(__name__)
 
@@ -95,16 +97,32 @@ def generate_asymmetric(order: models.Order,
     order.container_id = container.id
 
 
+def generate(handler: Callable[[models.Order, models.Project], None]
+             ) -> Callable[[models.Order, models.Project], None]:
+    """Wrap a key generator: it runs once and the order is then ACTIVE."""
+    def run(order: models.Order, project: models.Project) -> None:
+        if not order.deleted:
+            handler(order, project)
+            order.status = models.OrderStatus.ACTIVE.value
+        order.next_action = order.due_at = None
+    return run
+
+
 HANDLERS: dict[str, Callable[[models.Order, models.Project], None]] = {
-    "key": generate_key,
-    "asymmetric": generate_asymmetric,
+    "key": generate(generate_key),
+    "asymmetric": generate(generate_asymmetric),
+    "certificate": certificates.run,
 }
 
 
-def _finish(order: models.Order, status: models.OrderStatus) -> None:
-    order.status = status.value
-    order.next_action = None
-    order.due_at = None
+def _fail_internal(order: models.Order) -> None:
+    if order.type == "certificate":
+        certificates.fail(order, "500", "cert_internal_error")
+    else:
+        order.status = models.OrderStatus.ERROR.value
+        order.error_status_code = "500"
+        order.error_reason = GENERIC_FAILURE
+        order.next_action = order.due_at = None
 
 
 def process_claimed_order(order_id: str, owner: str) -> None:
@@ -116,24 +134,21 @@ def process_claimed_order(order_id: str, owner: str) -> None:
     orders = repositories.OrderRepo()
     order = orders.get_claimed(order_id, owner)
     order.attempts += 1
-    if order.deleted:
-        LOG.info("Order %s was deleted; dropping its work", order.id)
-        _finish(order, models.OrderStatus(order.status))
-    else:
-        project = repositories.ProjectRepo().get(order.project_id)
-        try:
-            HANDLERS[order.type](order, project)
-        except repositories.LeaseLost:
-            raise
-        except Exception:
-            LOG.exception("Order %s failed", order.id)
-            repositories.rollback()
-            order = orders.get_claimed(order_id, owner)
-            order.error_status_code = "500"
-            order.error_reason = GENERIC_FAILURE
-            _finish(order, models.OrderStatus.ERROR)
-        else:
-            _finish(order, models.OrderStatus.ACTIVE)
+    project = repositories.ProjectRepo().get(order.project_id)
+    try:
+        HANDLERS[order.type](order, project)
+    except sqlalchemy.exc.SQLAlchemyError:
+        # The database, not the order, failed: retried once the lease
+        # expires.
+        raise
+    except Exception:
+        # Whatever failed, nothing of it is kept; the reason goes to the
+        # log, the client sees a generic one (SPEC section 3.5).
+        LOG.exception("Order %s failed", order_id)
+        repositories.rollback()
+        order = orders.get_claimed(order_id, owner)
+        order.attempts += 1
+        _fail_internal(order)
     orders.confirm_lease(order_id, owner, models.utcnow())
     order.lease_owner = order.lease_expires = None
     repositories.commit()

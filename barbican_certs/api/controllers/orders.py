@@ -15,6 +15,8 @@ from barbican_certs.common import exception
 from barbican_certs.common import validators
 from barbican_certs.model import models
 from barbican_certs.model import repositories
+from barbican_certs.plugin import resources
+from barbican_certs.plugin.interface import certificate_manager as cm
 from barbican_certs.queue import client as queue_client
 
 META_VALIDATORS: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -23,9 +25,16 @@ META_VALIDATORS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-class CertificateOrdersNotSupported(exception.Invalid):
-    message = ("Certificate orders are not supported by this release of "
-               "the service yet.")
+class OnlyCertificateOrdersUpdatable(exception.Invalid):
+    message = "Only certificate orders can be updated."
+
+
+class FieldNotUpdatable(exception.Invalid):
+    message = "Cannot modify order field(s): %(fields)s."
+
+
+class InvalidContainer(exception.Invalid):
+    message = "Order creation issue seen - Invalid container: %(reason)s"
 
 
 def render_order(order: models.Order) -> dict[str, Any]:
@@ -59,15 +68,66 @@ def render_order(order: models.Order) -> dict[str, Any]:
 def validate_order(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The type and meta of a new order, checked."""
     order_type = body.get("type")
-    if order_type == "certificate":
-        raise CertificateOrdersNotSupported()
-    if order_type not in META_VALIDATORS:
+    if order_type != "certificate" and order_type not in META_VALIDATORS:
         raise exception.InvalidOrderType(order_type=order_type)
     meta = body.get("meta")
     if not isinstance(meta, dict):
         raise exception.InvalidObject(reason="'meta' must be an object")
-    META_VALIDATORS[order_type](meta)
+    if order_type in META_VALIDATORS:
+        META_VALIDATORS[order_type](meta)
     return order_type, meta
+
+
+def plan_certificate_order(meta: dict[str, Any],
+                           project: models.Project) -> tuple[str, dict]:
+    """Check a certificate order and choose its CA (SPEC section 3.3).
+
+    :returns: the plugin name and the core meta the worker needs.
+    """
+    core = validators.validate_certificate_meta(meta)
+    request_type = core["request_type"]
+    if request_type == "stored-key":
+        core["container_id"] = _stored_key_container(meta, project)
+    plugin_name, plugin_ca_id = resources.select_ca(meta, request_type)
+    core["plugin_ca_id"] = plugin_ca_id
+    if request_type == "custom":
+        plugin = cm.get_plugin_manager().get_plugin(plugin_name)
+        validate_custom = getattr(plugin, "validate_custom_meta", None)
+        if validate_custom is not None:
+            validate_custom(meta)
+    return plugin_name, core
+
+
+def _stored_key_container(meta: dict[str, Any],
+                          project: models.Project) -> str:
+    """The id of the ``rsa`` container a stored-key order names."""
+    field, ref = validators.stored_key_ref(meta)
+    collection = "secrets" if field == "public_key_ref" else "containers"
+    entity_id = ref.rstrip("/").rsplit("/", 1)[-1]
+    if ("/v1/%s/" % collection not in ref and ref != entity_id) or (
+            not _is_uuid(entity_id)):
+        raise InvalidContainer(reason="Bad Container Reference %s." % ref)
+    containers = repositories.ContainerRepo()
+    try:
+        if field == "public_key_ref":
+            container = containers.find_holding(project.id, entity_id,
+                                                "public_key")
+        else:
+            container = containers.get(entity_id, project.id)
+    except exception.NotFound as err:
+        raise InvalidContainer(reason="Container Not Found.") from err
+    names = {item.name for item in container.secrets}
+    if container.type != "rsa" or "private_key" not in names:
+        raise InvalidContainer(reason="Container Wrong Type.")
+    return container.id
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        base.check_uuid(value, "container")
+    except exception.NotFound:
+        return False
+    return True
 
 
 def _store_passphrase(project: models.Project, meta: dict[str, Any],
@@ -105,15 +165,41 @@ class OrderController:
             self.order_id, base.project().id))
 
     @index.when(method="PUT", template="json")
-    def on_put(self, **_kw: Any) -> None:
-        """400: only certificate orders take updates (SPEC section 3.4)."""
+    def on_put(self, **_kw: Any) -> webob.Response:
+        """204 after changing the requestor fields (SPEC section 3.4).
+
+        400 when the type differs, a field other than the requestor ones
+        is given, or the order is no longer PENDING.
+        """
         base.enforce("order:put")
         body = base.load_json_body()
         order = repositories.OrderRepo().get(self.order_id,
                                              base.project().id)
         if body.get("type") != order.type:
             raise exception.OrderTypeImmutable()
-        raise CertificateOrdersNotSupported()
+        if order.type != "certificate":
+            raise OnlyCertificateOrdersUpdatable()
+        meta = body.get("meta")
+        if not isinstance(meta, dict):
+            raise exception.InvalidObject(reason="'meta' must be an object")
+        others = sorted(set(meta) - set(validators.REQUESTOR_FIELDS))
+        if others:
+            raise FieldNotUpdatable(fields=", ".join(others))
+        if order.status != models.OrderStatus.PENDING.value:
+            raise exception.OrderNotUpdatable(status=order.status)
+        validators.validate_requestor_fields(meta)
+
+        order.meta = dict(order.meta, **meta)
+        # A request already at the CA is changed there; one not yet sent
+        # goes with the new values.
+        nudge = order.next_action == models.OrderAction.CHECK_STATUS.value
+        if nudge:
+            order.next_action = models.OrderAction.MODIFY.value
+            order.due_at = models.utcnow()
+        repositories.commit()
+        if nudge:
+            queue_client.get_client().process_order(order.id)
+        return webob.Response(status=204)
 
     @index.when(method="DELETE", template="json")
     def on_delete(self, **_kw: Any) -> webob.Response:
@@ -122,8 +208,17 @@ class OrderController:
         order = repositories.OrderRepo().delete(self.order_id,
                                                 base.project().id)
         order.deleted_at = models.utcnow()
-        order.next_action = None
+        # A request waiting at its CA is canceled there by the worker.
+        at_ca = order.next_action in (models.OrderAction.CHECK_STATUS.value,
+                                      models.OrderAction.MODIFY.value)
+        if at_ca:
+            order.next_action = models.OrderAction.CANCEL.value
+            order.due_at = models.utcnow()
+        else:
+            order.next_action = None
         repositories.commit()
+        if at_ca:
+            queue_client.get_client().process_order(order.id)
         return webob.Response(status=204)
 
 
@@ -149,13 +244,17 @@ class OrdersController:
         order_type, meta = validate_order(base.load_json_body())
         project = base.project()
         creator_id = pecan.request.context.user_id
-        core_meta = {}
-        if meta.get("pass_phrase"):
+        core_meta: dict[str, Any] = {}
+        plugin_name = None
+        if order_type == "certificate":
+            plugin_name, core_meta = plan_certificate_order(meta, project)
+        elif meta.get("pass_phrase"):
             core_meta["passphrase_secret_id"] = _store_passphrase(
                 project, meta, creator_id)
         order = models.Order(
             project_id=project.id, type=order_type, meta=meta,
             creator_id=creator_id, status=models.OrderStatus.PENDING.value,
+            plugin_name=plugin_name,
             next_action=models.OrderAction.ISSUE.value,
             due_at=models.utcnow(), plugin_meta={}, core_meta=core_meta)
         repositories.OrderRepo().create(order)
