@@ -15,3 +15,13 @@ def embedded(tmp_path: Any) -> Iterator[Service]:
     service.start()
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_embedded(tmp_path_factory: Any) -> Iterator[Service]:
+    """One embedded service for a whole module whose tests do not disturb
+    each other (each works in projects of its own)."""
+    service = Service(str(tmp_path_factory.mktemp("shared")))
+    service.start()
+    yield service
+    service.stop()
