@@ -15,7 +15,7 @@ $(VENV)/.installed: $(BIN)/python setup.cfg setup.py
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e tests/test_ca
 	touch $@
 
 serve: $(VENV)/.installed
