@@ -150,11 +150,11 @@ for _group, _opts in _GROUPS:
     CONF.register_opts(_opts, group=_group)
 log.register_options(CONF)
 oslo_messaging.set_transport_defaults(control_exchange="barbican_certs")
-# transport_url must be readable before any transport exists, to choose
-# between the embedded worker and a broker.
+# The transport URLs must be readable before any transport exists, to
+# choose between the embedded worker and a broker.
 for _group, _opts in messaging_opts.list_opts():
-    if _group is None:
-        CONF.register_opts(_opts)
+    if _group in (None, "oslo_messaging_notifications"):
+        CONF.register_opts(_opts, group=_group)
 
 
 def set_defaults() -> None:

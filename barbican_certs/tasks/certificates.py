@@ -7,6 +7,8 @@ the order as SPEC section 3.5 says.  The caller commits.
 """
 
 import datetime
+import functools
+from typing import Callable
 
 from cryptography.hazmat.primitives import serialization
 from oslo_log import log as logging
@@ -16,6 +18,7 @@ from barbican_certs.model import models
 from barbican_certs.model import repositories
 from barbican_certs.pki import csr as pki_csr
 from barbican_certs.plugin.interface import certificate_manager as cm
+from barbican_certs.plugin.interface import event
 
 LOG = logging.getLogger(__name__)
 
@@ -75,19 +78,25 @@ def _timed_out(order: models.Order) -> bool:
     return models.utcnow() - order.created_at > limit
 
 
-def run(order: models.Order, project: models.Project) -> None:
-    """Do the due action of a certificate order (SPEC section 3.5)."""
+Event = Callable[[], None]
+
+
+def run(order: models.Order, project: models.Project) -> list[Event]:
+    """Do the due action of a certificate order (SPEC section 3.5).
+
+    :returns: the events to send once the new state is committed.
+    """
     action = Action(order.next_action)
     if order.deleted and action is not Action.CANCEL:
         # Deleted while the worker held it: cancel what reached the CA.
         if not order.core_meta.get("submitted"):
             order.next_action = order.due_at = None
-            return
+            return []
         action = Action.CANCEL
     if action is not Action.CANCEL and _timed_out(order):
         LOG.info("Order %s: gave up waiting for the CA", order.id)
         fail(order, "504", "cert_timed_out")
-        return
+        return []
 
     plugin = cm.get_plugin_manager().get_plugin(order.plugin_name or "")
     dto = _meta_dto(order, project)
@@ -107,38 +116,56 @@ def run(order: models.Order, project: models.Project) -> None:
     LOG.info("Order %(order)s: %(action)s answered %(status)s",
              {"order": order.id, "action": action.value,
               "status": result.status.value})
-    _apply(order, project, action, result, dto)
+    return _apply(order, project, action, result, dto)
 
 
 def _apply(order: models.Order, project: models.Project, action: Action,
-           result: cm.ResultDTO, dto: cm.BarbicanMetaDTO) -> None:
+           result: cm.ResultDTO, dto: cm.BarbicanMetaDTO) -> list[Event]:
     if action is Action.CANCEL:
         set_sub_status(order, "cert_request_canceled")
         order.next_action = order.due_at = None
-        return
+        return []
     if action is Action.MODIFY and result.status is Status.INVALID_OPERATION:
         LOG.warning("Order %s: the CA cannot change a submitted request; "
                     "the new requestor fields stay with the order only",
                     order.id)
         _schedule(order, Action.CHECK_STATUS, 0)
-        return
+        return []
 
+    events = event.get_event_plugin_manager()
+    order_ref = _ref(order, "orders", order.id)
     if result.status is Status.CERTIFICATE_GENERATED:
         _store_certificate(order, project, result, dto)
-    elif result.status is Status.WAITING_FOR_CA:
+        container_ref = _ref(order, "containers", order.container_id or "")
+        return [functools.partial(events.notify_certificate_is_ready,
+                                  project.external_id, order_ref,
+                                  container_ref)]
+    if result.status is Status.WAITING_FOR_CA:
         set_sub_status(order, "cert_request_pending")
         _schedule(order, Action.CHECK_STATUS, result.retry_msec / 1000.0)
-    elif result.status is Status.CA_UNAVAILABLE_FOR_REQUEST:
-        _retry_later(order, action, result)
-    else:
-        code, sub_status = _FINAL_ERRORS[result.status]
-        LOG.info("Order %(order)s ends in error: %(message)s",
-                 {"order": order.id, "message": result.status_message})
-        fail(order, code, sub_status)
+        return []
+    if result.status is Status.CA_UNAVAILABLE_FOR_REQUEST:
+        delay = _retry_later(order, action, result)
+        return [functools.partial(events.notify_ca_is_unavailable,
+                                  project.external_id, order_ref,
+                                  order.sub_status_message or "",
+                                  int(delay * 1000))]
+    code, sub_status = _FINAL_ERRORS[result.status]
+    LOG.info("Order %(order)s ends in error: %(message)s",
+             {"order": order.id, "message": result.status_message})
+    fail(order, code, sub_status)
+    return []
+
+
+def _ref(order: models.Order, collection: str, entity_id: str) -> str:
+    """A reference as the API that took the order would write it."""
+    href = (config.CONF.host_href or order.core_meta.get("host_href")
+            or "").rstrip("/")
+    return "%s/v1/%s/%s" % (href, collection, entity_id)
 
 
 def _retry_later(order: models.Order, action: Action,
-                 result: cm.ResultDTO) -> None:
+                 result: cm.ResultDTO) -> float:
     """Exponential back-off while the CA is unavailable."""
     failures = int(order.core_meta.get("unavailable_count", 0))
     order.core_meta = dict(order.core_meta, unavailable_count=failures + 1)
@@ -152,6 +179,7 @@ def _retry_later(order: models.Order, action: Action,
     _schedule(order, action, delay)
     LOG.warning("Order %(order)s: CA unavailable, retry in %(delay).0f s",
                 {"order": order.id, "delay": delay})
+    return delay
 
 
 def _meta_dto(order: models.Order,

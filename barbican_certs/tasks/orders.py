@@ -97,18 +97,23 @@ def generate_asymmetric(order: models.Order,
     order.container_id = container.id
 
 
+Handler = Callable[[models.Order, models.Project], list[certificates.Event]]
+
+
 def generate(handler: Callable[[models.Order, models.Project], None]
-             ) -> Callable[[models.Order, models.Project], None]:
+             ) -> Handler:
     """Wrap a key generator: it runs once and the order is then ACTIVE."""
-    def run(order: models.Order, project: models.Project) -> None:
+    def run(order: models.Order,
+            project: models.Project) -> list[certificates.Event]:
         if not order.deleted:
             handler(order, project)
             order.status = models.OrderStatus.ACTIVE.value
         order.next_action = order.due_at = None
+        return []
     return run
 
 
-HANDLERS: dict[str, Callable[[models.Order, models.Project], None]] = {
+HANDLERS: dict[str, Handler] = {
     "key": generate(generate_key),
     "asymmetric": generate(generate_asymmetric),
     "certificate": certificates.run,
@@ -135,8 +140,9 @@ def process_claimed_order(order_id: str, owner: str) -> None:
     order = orders.get_claimed(order_id, owner)
     order.attempts += 1
     project = repositories.ProjectRepo().get(order.project_id)
+    events: list[certificates.Event] = []
     try:
-        HANDLERS[order.type](order, project)
+        events = HANDLERS[order.type](order, project)
     except sqlalchemy.exc.SQLAlchemyError:
         # The database, not the order, failed: retried once the lease
         # expires.
@@ -153,3 +159,8 @@ def process_claimed_order(order_id: str, owner: str) -> None:
     order.lease_owner = order.lease_expires = None
     repositories.commit()
     LOG.info("Order %s is now %s", order_id, order.status)
+    for send in events:
+        try:
+            send()
+        except Exception:
+            LOG.exception("Order %s: an event plugin failed", order_id)

@@ -70,6 +70,8 @@ def _sections(extra: dict | None = None) -> dict:
                         "retry_initial_seconds": 0.5,
                         "retry_max_seconds": 1},
         "scheduler": {"interval_seconds": 0.2},
+        # Notifications go to the service log, where the tests read them.
+        "oslo_messaging_notifications": {"driver": "log"},
     }
     for section, values in (extra or {}).items():
         sections.setdefault(section, {}).update(values)
@@ -99,6 +101,13 @@ def scripted(request, tmp_path):
     service.stop()
 
 
+def _wait_log(service: Service, text: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in service.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert text in service.logs()
+
+
 class TestResults:
     def test_pending_then_generated(self, scripted):
         scripted.script(issue=["pending"],
@@ -115,6 +124,10 @@ class TestResults:
         assert body["sub_status"] == "cert_generated"
         actions = [c[0] for c in scripted.calls()]
         assert actions == ["issue", "check_status", "check_status"]
+        _wait_log(scripted.service, "certificate.ready")
+        ready = [line for line in scripted.service.logs().splitlines()
+                 if "certificate.ready" in line]
+        assert ref in ready[0] and body["container_ref"] in ready[0]
 
     def test_ca_unavailable_then_generated(self, scripted):
         scripted.script(issue=["unavailable", "unavailable", "generated"])
@@ -126,6 +139,7 @@ class TestResults:
         body = scripted.client.wait_order(ref)
         assert body["status"] == "ACTIVE"
         assert [c[0] for c in scripted.calls()] == ["issue"] * 3
+        _wait_log(scripted.service, "certificate.ca_unavailable")
 
     @pytest.mark.parametrize("outcome,code,sub_status", [
         ("rejected", "400", "cert_data_invalid"),

@@ -90,6 +90,7 @@ def plan_certificate_order(meta: dict[str, Any],
         core["container_id"] = _stored_key_container(meta, project)
     plugin_name, plugin_ca_id = resources.select_ca(meta, request_type)
     core["plugin_ca_id"] = plugin_ca_id
+    core["host_href"] = base.host_href()
     if request_type == "custom":
         plugin = cm.get_plugin_manager().get_plugin(plugin_name)
         validate_custom = getattr(plugin, "validate_custom_meta", None)
