@@ -14,6 +14,7 @@ not served yet; :meth:`LocalCAPlugin.supported_request_types` leaves
 ``full-cmc`` out so the core never sends one.
 """
 
+import base64
 import dataclasses
 import datetime
 import errno
@@ -42,6 +43,8 @@ from oslo_log import log as logging
 
 from barbican_certs.common import config
 from barbican_certs.common import exception
+from barbican_certs.common import validators
+from barbican_certs.pki import cmc as pki_cmc
 from barbican_certs.pki import csr as pki_csr
 from barbican_certs.plugin.interface import certificate_manager as cm
 
@@ -127,6 +130,7 @@ _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 _REQUEST_TYPES = [
     cm.CertificateRequestType.SIMPLE_CMC.value,
+    cm.CertificateRequestType.FULL_CMC.value,
     cm.CertificateRequestType.STORED_KEY.value,
     cm.CertificateRequestType.CUSTOM.value,
 ]
@@ -174,9 +178,9 @@ class LocalCAPlugin(cm.CAPluginBase):
     # -- issuance --------------------------------------------------------
 
     def supported_request_types(self) -> list[str]:
-        """List ``simple-cmc``, ``stored-key`` and ``custom``.
+        """List every request type: this CA serves them all.
 
-        :returns: the request types; ``full-cmc`` is not served yet.
+        :returns: the request types.
         """
         return list(_REQUEST_TYPES)
 
@@ -209,13 +213,51 @@ class LocalCAPlugin(cm.CAPluginBase):
             self, order_id: str, order_meta: dict[str, Any],
             plugin_meta: dict[str, str],
             barbican_meta_dto: cm.BarbicanMetaDTO) -> cm.ResultDTO:
-        """Refuse: full CMC is not served by this plugin yet.
+        """Answer a Full PKI Request with a signed Full PKI Response.
 
-        :raises NotImplementedError: always.
+        The request is verified again (RFC 5272 section 3.2), its one
+        PKCS#10 request certified, and the response (RFC 5272 section
+        4.2), signed by the issuing CA and echoing transactionId and the
+        sender's nonce, is turned into the result by
+        :func:`barbican_certs.pki.cmc.parse_cmc_response`, as a remote
+        CA's would be.  Its DER, base64, stays in ``plugin_meta`` under
+        ``cmc_response``.  A request with several PKCS#10 requests or
+        controls this CA cannot honour gets a ``failed`` response
+        (badRequest).
+
+        :returns: what the response says.
         """
-        raise NotImplementedError(
-            "full CMC issuance in local_ca is wired in the issuance pipeline "
-            "issue")
+        ca = self._issuing_ca(order_id, barbican_meta_dto.plugin_ca_id)
+        if ca is None:
+            return _ca_gone(barbican_meta_dto.plugin_ca_id)
+        try:
+            profile = _profile_of(order_meta)
+            request = pki_cmc.parse_full_pki_request(
+                barbican_meta_dto.request_der or b"",
+                validators.trusted_ra_certificates())
+        except exception.Invalid as err:
+            return _refused(order_id, err)
+
+        answer: dict[str, Any] = {
+            "signer_key": ca.key, "signer_certificate": ca.cert,
+            "body_part_ids": [r.body_part_id for r in request.requests],
+            "transaction_id": request.transaction_id,
+            "recipient_nonce": request.sender_nonce}
+        tagged = request.requests[0]
+        san = _requested_san(tagged.csr)
+        if (len(request.requests) != 1 or request.other_controls
+                or (san is None and not len(tagged.csr.subject))):
+            response = pki_cmc.build_full_pki_response(
+                status="failed", fail_info="badRequest", **answer)
+        else:
+            cert = self._issue(order_id, ca, tagged.csr.subject,
+                               tagged.csr.public_key(), san, profile)
+            response = pki_cmc.build_full_pki_response(
+                status="success", certificates=[cert, *ca.chain],
+                **answer)
+        plugin_meta["cmc_response"] = base64.b64encode(response).decode()
+        return pki_cmc.parse_cmc_response(
+            response, tagged.csr.public_key(), plugin_meta)
 
     def issue_certificate_request(
             self, order_id: str, order_meta: dict[str, Any],

@@ -30,6 +30,7 @@ import pytest
 
 from barbican_certs.common import config
 from barbican_certs.common import exception
+from barbican_certs.pki import cmc as pki_cmc
 from barbican_certs.pki import csr as pki_csr
 from barbican_certs.plugin import local_ca
 from barbican_certs.plugin.interface import certificate_manager as cm
@@ -529,32 +530,63 @@ class TestRouteToLocalCA:
         assert cert.public_key() == key.public_key()
         assert openssl_verify(tmp_path, cert, root_cert(plugin))[0]
 
-    def test_route_refuses_full_cmc(self, plugin):
-        assert "full-cmc" not in plugin.supported_request_types()
-        assert not plugin.supports({"request_type": "full-cmc"})
-
-        with pytest.raises(cm.CertificateGeneralException):
-            cm.route_issuance(plugin, "order-1", {}, {},
-                              cm.BarbicanMetaDTO("full-cmc", b"0", None))
-
-    def test_issue_full_cmc_raises_not_implemented(self, plugin):
-        with pytest.raises(NotImplementedError) as info:
-            plugin.issue_full_cmc_request(
-                "order-1", {}, {}, cm.BarbicanMetaDTO("full-cmc", b"0", None))
-
-        assert str(info.value) == (
-            "full CMC issuance in local_ca is wired in the issuance pipeline "
-            "issue")
-
     @pytest.mark.parametrize("meta,expected", [
         ({"request_type": "simple-cmc"}, True),
         ({"request_type": "stored-key"}, True),
         ({"request_type": "custom"}, True),
         ({}, True),
-        ({"request_type": "full-cmc"}, False),
+        ({"request_type": "full-cmc"}, True),
+        ({"request_type": "crmf"}, False),
     ])
     def test_supports_declared_types(self, plugin, meta, expected):
         assert plugin.supports(meta) is expected
+
+
+class TestIssueFullCMC:
+    @pytest.fixture
+    def vectors(self, tmp_path):
+        from tests.cmc_vectors import PKIFactory
+        return PKIFactory(tmp_path)
+
+    def _issue(self, plugin, der, plugin_meta=None):
+        dto = cm.BarbicanMetaDTO("full-cmc", der, None)
+        meta = {} if plugin_meta is None else plugin_meta
+        return cm.route_issuance(plugin, "order-1",
+                                 {"request_type": "full-cmc"}, meta, dto)
+
+    def test_self_signed_request_gets_signed_response(self, plugin, vectors,
+                                                      tmp_path):
+        der = vectors.self_signed_request(transaction_id=42,
+                                          sender_nonce=b"nonce-from-client")
+        plugin_meta: dict[str, str] = {}
+        result = self._issue(plugin, der, plugin_meta)
+
+        assert result.status is cm.CertificateStatus.CERTIFICATE_GENERATED
+        cert = load_cert(result)
+        assert cert.public_key() == vectors.ec_key.public_key()
+        assert openssl_verify(tmp_path, cert, root_cert(plugin))[0]
+
+        # The response itself: signed by the CA, readable by the core.
+        response = base64.b64decode(plugin_meta["cmc_response"])
+        content = vectors.openssl_verify(response, cafile=root_cert(plugin))
+        assert content
+        again = pki_cmc.parse_cmc_response(response, cert.public_key(), {})
+        assert again.status is cm.CertificateStatus.CERTIFICATE_GENERATED
+        assert again.certificate == result.certificate
+
+    def test_several_requests_get_failed_response(self, plugin, vectors):
+        der = vectors.self_signed_request(csrs=[
+            vectors.csr(), vectors.csr(common_name="second.example")])
+        plugin_meta: dict[str, str] = {}
+        result = self._issue(plugin, der, plugin_meta)
+        assert result.status is cm.CertificateStatus.CLIENT_DATA_ISSUE_SEEN
+        assert "cmc_response" in plugin_meta
+
+    def test_tampered_request_is_refused(self, plugin, vectors):
+        der = bytearray(vectors.self_signed_request())
+        der[-1] ^= 0x01
+        result = self._issue(plugin, bytes(der))
+        assert result.status is cm.CertificateStatus.CLIENT_DATA_ISSUE_SEEN
 
 
 class TestIssueCustom:
@@ -804,7 +836,7 @@ class TestProfiles:
             assert set(profile) == {"name", "description", "request_types",
                                     "parameters"}
             assert profile["request_types"] == [
-                "simple-cmc", "stored-key", "custom"]
+                "simple-cmc", "full-cmc", "stored-key", "custom"]
 
     def test_get_profiles_schema_describes_custom_parameters(self, plugin):
         [profile] = [p for p in plugin.get_profiles("root")
