@@ -66,6 +66,11 @@ _API_RULES = [
           "GET", "/v1/containers"),
     _rule("container:get", "rule:all_users", "Show a container.",
           "GET", "/v1/containers/{container-id}"),
+    _rule("cas:get", "rule:all_users", "List certificate authorities.",
+          "GET", "/v1/cas"),
+    _rule("ca:get", "rule:all_users",
+          "Show a certificate authority, its certificates and profiles.",
+          "GET", "/v1/cas/{ca-id}"),
     _rule("container:delete", "rule:admin_or_creator",
           "Delete a container.", "DELETE", "/v1/containers/{container-id}"),
 ]

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 import pytest
 
@@ -49,6 +50,24 @@ for _ in range(600):
     time.sleep(0.1)
 out["key_status"] = key_order.status
 out["key_length"] = len(c.secrets.get(key_order.secret_ref).payload)
+
+cert_ref = c.orders.create_certificate(
+    name="web", request_type="simple-cmc",
+    request_data=open(sys.argv[3]).read()).submit()
+for _ in range(600):
+    cert_order = c.orders.get(cert_ref)
+    if cert_order.status != "PENDING":
+        break
+    time.sleep(0.1)
+out["cert_status"] = cert_order.status
+cert_container = c.containers.get(cert_order.container_ref)
+out["cert_container_class"] = type(cert_container).__name__
+out["certificate"] = cert_container.certificate.payload.decode()
+
+cas = c.cas.list()
+ca = c.cas.get(cas[0].ca_ref)
+out["ca"] = {"name": ca.name, "description": ca.description,
+             "plugin_name": ca.plugin_name, "count": len(cas)}
 out["orders"] = [o.order_ref for o in c.orders.list()]
 print(json.dumps(out))
 """
@@ -68,11 +87,16 @@ def client_python() -> str:
 
 
 class TestBarbicanClient:
-    def test_secret_and_asymmetric_order_flow(self, embedded,
-                                              client_python):
+    def test_secret_key_certificate_and_ca_flow(self, embedded,
+                                                client_python, tmp_path):
+        csr = tmp_path / "csr.pem"
+        subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", str(tmp_path / "key.pem"),
+                        "-subj", "/CN=client.example.com", "-out",
+                        str(csr)], check=True, capture_output=True)
         result = subprocess.run(
-            [client_python, "-c", SCRIPT, embedded.url, "client-project"],
-            capture_output=True, text=True, timeout=300)
+            [client_python, "-c", SCRIPT, embedded.url, "client-project",
+             str(csr)], capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr
         out = json.loads(result.stdout)
 
@@ -87,5 +111,12 @@ class TestBarbicanClient:
         ).decode() == out["public_key"]
         assert out["key_status"] == "ACTIVE"
         assert out["key_length"] == 32
+        assert out["cert_status"] == "ACTIVE"
+        assert out["cert_container_class"] == "CertificateContainer"
+        cert = x509.load_pem_x509_certificate(out["certificate"].encode())
+        assert cert.subject.rfc4514_string() == "CN=client.example.com"
+        assert out["ca"] == {"name": "barbican-certs local CA",
+                             "description": "Root CA of the local CA plugin",
+                             "plugin_name": "local_ca", "count": 1}
         assert out["order_ref"] in out["orders"]
-        assert len(out["orders"]) == 2
+        assert len(out["orders"]) == 3

@@ -89,7 +89,9 @@ def scripted(request, tmp_path):
             "database": {"connection":
                          request.getfixturevalue("pg_schema_url")},
         }
-    extra.update(getattr(request, "param_extra", {}))
+    marker = request.node.get_closest_marker("service_sections")
+    for section, values in (marker.args[0] if marker else {}).items():
+        extra.setdefault(section, {}).update(values)
     service = Service(str(tmp_path), _sections(extra))
     harness = Scripted(service, tmp_path)
     harness.script()
@@ -194,16 +196,10 @@ class TestUpdateAndCancel:
 
 
 class TestTimeout:
-    def test_pending_too_long_ends_504(self, tmp_path):
-        service = Service(str(tmp_path), _sections(
-            {"certificate": {"pending_timeout": 3}}))
-        harness = Scripted(service, tmp_path)
-        harness.script(issue=["pending"], check_status=["pending"])
-        service.start()
-        try:
-            body = harness.client.wait_order(harness.order(), timeout=60)
-        finally:
-            service.stop()
+    @pytest.mark.service_sections({"certificate": {"pending_timeout": 3}})
+    def test_pending_too_long_ends_504(self, scripted):
+        scripted.script(issue=["pending"], check_status=["pending"])
+        body = scripted.client.wait_order(scripted.order(), timeout=60)
         assert body["status"] == "ERROR"
         assert body["error_status_code"] == "504"
         assert body["sub_status"] == "cert_timed_out"

@@ -5,6 +5,7 @@ from typing import Any
 import pecan
 
 from barbican_certs.api.controllers import base
+from barbican_certs.api.controllers import cas
 from barbican_certs.api.controllers import containers
 from barbican_certs.api.controllers import orders
 from barbican_certs.api.controllers import secrets
@@ -23,6 +24,7 @@ class V1Controller:
         self.orders = orders.OrdersController()
         self.secrets = secrets.SecretsController()
         self.containers = containers.ContainersController()
+        self.cas = cas.CAsController()
 
     @pecan.expose(generic=True, template="json")
     def index(self) -> None:
