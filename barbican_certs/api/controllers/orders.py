@@ -68,7 +68,9 @@ def render_order(order: models.Order) -> dict[str, Any]:
 def validate_order(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The type and meta of a new order, checked."""
     order_type = body.get("type")
-    if order_type != "certificate" and order_type not in META_VALIDATORS:
+    if not isinstance(order_type, str) or (
+            order_type != "certificate"
+            and order_type not in META_VALIDATORS):
         raise exception.InvalidOrderType(order_type=order_type)
     meta = body.get("meta")
     if not isinstance(meta, dict):
