@@ -78,6 +78,9 @@ def gunicorn_options() -> dict[str, Any]:
         "errorlog": "-",
         "post_fork": _die_with_parent,
         "proc_name": "barbican-certs-api",
+        # One control socket per user would be shared by every service
+        # on the host; this one is run by its own supervisor instead.
+        "control_socket_disable": True,
     }
     if embedded:
         options["post_worker_init"] = _start_embedded_worker

@@ -110,8 +110,10 @@ class Service:
     def wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            assert self.api.proc and self.api.proc.poll() is None, (
-                self.api.log())
+            assert self.api.proc is not None
+            code = self.api.proc.poll()
+            assert code is None, "API exited with %s:\n%s" % (
+                code, self.api.log())
             try:
                 if requests.get(self.url + "/healthcheck",
                                 timeout=5).status_code == 200:
