@@ -27,6 +27,7 @@ from barbican_certs.api.controllers import versions
 from barbican_certs.common import config
 from barbican_certs.model import migration
 from barbican_certs.model import repositories
+from barbican_certs.plugin import resources
 
 LOG = logging.getLogger(__name__)
 
@@ -127,6 +128,14 @@ def setup_database() -> None:
         migration.upgrade(engine)
 
 
+def refresh_cas() -> None:
+    """Load the plugins' CAs into the CA table (SPEC section 3.6)."""
+    try:
+        resources.refresh_plugin_cas(force=True)
+    finally:
+        repositories.clear()
+
+
 def create_app(config_files: list[str] | None = None) -> WSGIApp:
     """Build the whole WSGI application.
 
@@ -139,6 +148,7 @@ def create_app(config_files: list[str] | None = None) -> WSGIApp:
         config.parse_args(["--config-file=%s" % f for f in files])
         logging.setup(config.CONF, "barbican-certs")
     setup_database()
+    refresh_cas()
 
     pecan_app = make_pecan_app()
     app = pecan_app

@@ -66,19 +66,54 @@ _API_RULES = [
           "GET", "/v1/containers"),
     _rule("container:get", "rule:all_users", "Show a container.",
           "GET", "/v1/containers/{container-id}"),
-    _rule("cas:get", "rule:all_users", "List certificate authorities.",
-          "GET", "/v1/cas"),
-    _rule("ca:get", "rule:all_users",
-          "Show a certificate authority, its certificates and profiles.",
-          "GET", "/v1/cas/{ca-id}"),
     _rule("container:delete", "rule:admin_or_creator",
           "Delete a container.", "DELETE", "/v1/containers/{container-id}"),
 ]
 
 
+_CA = "/v1/cas/{ca-id}"
+_CA_RULES = [
+    _rule("certificate_authorities:get", "rule:all_users",
+          "List the CAs the project can use.", "GET", "/v1/cas"),
+    _rule("certificate_authorities:post", "rule:admin",
+          "Create a subordinate CA of the project.", "POST", "/v1/cas"),
+    _rule("certificate_authorities:get_preferred_ca", "rule:all_users",
+          "Show the project's preferred CA.", "GET", "/v1/cas/preferred"),
+    _rule("certificate_authorities:get_global_preferred_ca",
+          "rule:service_admin", "Show the global preferred CA.", "GET",
+          "/v1/cas/global-preferred"),
+    _rule("certificate_authorities:unset_global_preferred",
+          "rule:service_admin", "Unset the global preferred CA.", "POST",
+          "/v1/cas/unset-global-preferred"),
+    _rule("certificate_authority:get", "rule:all_users",
+          "Show a CA and its enrollment profiles.", "GET", _CA),
+    _rule("certificate_authority:delete", "rule:admin",
+          "Delete a subordinate CA of the project.", "DELETE", _CA),
+    _rule("certificate_authority:get_cacert", "rule:all_users",
+          "Download a CA's signing certificate.", "GET", _CA + "/cacert"),
+    _rule("certificate_authority:get_ca_cert_chain", "rule:all_users",
+          "Download a CA's chain.", "GET", _CA + "/intermediates"),
+    _rule("certificate_authority:get_projects", "rule:service_admin",
+          "List the projects whose CA list holds a CA.", "GET",
+          _CA + "/projects"),
+    _rule("certificate_authority:add_to_project", "rule:admin",
+          "Add a CA to the project's CA list.", "POST",
+          _CA + "/add-to-project"),
+    _rule("certificate_authority:remove_from_project", "rule:admin",
+          "Remove a CA from the project's CA list.", "POST",
+          _CA + "/remove-from-project"),
+    _rule("certificate_authority:set_preferred", "rule:admin",
+          "Make a CA the project's preferred CA.", "POST",
+          _CA + "/set-preferred"),
+    _rule("certificate_authority:set_global_preferred",
+          "rule:service_admin", "Make a CA the global preferred CA.",
+          "POST", _CA + "/set-global-preferred"),
+]
+
+
 def list_rules() -> list[policy.RuleDefault]:
     """Every default rule, for the sample policy generator."""
-    return _BASE_RULES + _API_RULES
+    return _BASE_RULES + _API_RULES + _CA_RULES
 
 
 def get_enforcer() -> policy.Enforcer:

@@ -178,3 +178,67 @@ class Order(TimestampMixin, Base):
     lease_expires: orm.Mapped[datetime.datetime | None]
     deleted: orm.Mapped[bool] = orm.mapped_column(default=False)
     deleted_at: orm.Mapped[datetime.datetime | None]
+
+
+class CertificateAuthority(TimestampMixin, Base):
+    """A CA orders can name: a plugin's own CA, or a project's sub-CA.
+
+    Rows of plugin CAs (``project_id`` NULL) are refreshed from the
+    plugins' ``get_ca_info()``; a sub-CA row belongs to the project that
+    created it and is never turned into a plugin CA by a refresh.
+    """
+
+    __tablename__ = "certificate_authorities"
+    __table_args__ = (
+        sa.UniqueConstraint("plugin_name", "plugin_ca_id"),
+        sa.Index(None, "project_id"),
+    )
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True,
+                                            default=new_id)
+    plugin_name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    plugin_ca_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.ForeignKey("projects.id"))
+    parent_ca_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    creator_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    ca_signing_certificate: orm.Mapped[str | None] = orm.mapped_column(
+        sa.Text)
+    intermediates: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    expiration: orm.Mapped[datetime.datetime | None]
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(20),
+                                                default="ACTIVE")
+    deleted: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
+class ProjectCA(Base):
+    """A CA in a project's own list (``add-to-project``)."""
+
+    __tablename__ = "project_certificate_authorities"
+    __table_args__ = (sa.UniqueConstraint("project_id", "ca_id"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True,
+                                            autoincrement=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(
+        sa.ForeignKey("projects.id"))
+    ca_id: orm.Mapped[str] = orm.mapped_column(
+        sa.ForeignKey("certificate_authorities.id"))
+
+
+class PreferredCA(Base):
+    """The preferred CA of a project, or the global one (scope global)."""
+
+    __tablename__ = "preferred_certificate_authorities"
+    __table_args__ = (sa.UniqueConstraint("scope"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True,
+                                            autoincrement=True)
+    # A project's id, or GLOBAL_SCOPE.
+    scope: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    ca_id: orm.Mapped[str] = orm.mapped_column(
+        sa.ForeignKey("certificate_authorities.id"))
+
+
+GLOBAL_SCOPE = "global"

@@ -384,3 +384,140 @@ class OrderRepo(_ScopedRepo):
 
 class LeaseLost(exception.BarbicanCertsException):
     message = "Lost the lease of order %(order_id)s."
+
+
+class CARepo:
+    """Certificate authorities, project CA lists and preferred CAs."""
+
+    def get(self, ca_id: str) -> models.CertificateAuthority:
+        """A CA by id, whoever owns it.
+
+        :raises NotFound: when there is none.
+        """
+        ca = get_session().scalars(
+            sa.select(models.CertificateAuthority)
+            .filter_by(id=ca_id, deleted=False)).first()
+        if ca is None:
+            raise exception.NotFound(entity="CA")
+        return ca
+
+    def visible(self, project_id: str) -> list[models.CertificateAuthority]:
+        """What ``GET /v1/cas`` lists for a project (SPEC section 3.6).
+
+        The plugins' CAs, or the project's own CA list when it has one,
+        plus the project's sub-CAs; oldest first.
+        """
+        ca = models.CertificateAuthority
+        listed = sa.select(models.ProjectCA.ca_id).filter_by(
+            project_id=project_id)
+        has_list = get_session().scalar(
+            sa.select(sa.func.count()).select_from(listed.subquery()))
+        shared = (ca.id.in_(listed) if has_list
+                  else ca.project_id.is_(None))
+        return list(get_session().scalars(
+            sa.select(ca).where(ca.deleted.is_(False),
+                                sa.or_(shared, ca.project_id == project_id))
+            .order_by(ca.created_at, ca.id)).all())
+
+    def plugin_cas(self) -> list[models.CertificateAuthority]:
+        return list(get_session().scalars(
+            sa.select(models.CertificateAuthority)
+            .filter_by(project_id=None, deleted=False)).all())
+
+    def upsert_plugin_ca(self, ca_id: str, plugin_name: str,
+                         plugin_ca_id: str, fields: dict[str, Any]) -> None:
+        """Create or refresh a plugin's CA row.
+
+        A row with that id that belongs to a project (a sub-CA) is left
+        alone: a refresh never turns a sub-CA into a shared CA.
+        """
+        session = get_session()
+        row = session.get(models.CertificateAuthority, ca_id)
+        if row is not None and row.project_id is not None:
+            return
+        if row is None:
+            try:
+                with session.begin_nested():
+                    session.add(models.CertificateAuthority(
+                        id=ca_id, plugin_name=plugin_name,
+                        plugin_ca_id=plugin_ca_id, **fields))
+            except sa_exc.IntegrityError:
+                # Another process added it first; its values are as good.
+                return
+            return
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.deleted = False
+
+    def create_sub_ca(self, ca: models.CertificateAuthority
+                      ) -> models.CertificateAuthority:
+        session = get_session()
+        session.add(ca)
+        session.flush()
+        return ca
+
+    def project_ids(self, ca_id: str) -> list[str]:
+        """External ids of the projects whose CA list holds ``ca_id``."""
+        return list(get_session().scalars(
+            sa.select(models.Project.external_id)
+            .join(models.ProjectCA,
+                  models.ProjectCA.project_id == models.Project.id)
+            .where(models.ProjectCA.ca_id == ca_id)
+            .order_by(models.Project.external_id)).all())
+
+    def add_to_project(self, project_id: str, ca_id: str) -> None:
+        session = get_session()
+        exists = session.scalars(sa.select(models.ProjectCA).filter_by(
+            project_id=project_id, ca_id=ca_id)).first()
+        if exists is None:
+            session.add(models.ProjectCA(project_id=project_id,
+                                         ca_id=ca_id))
+
+    def remove_from_project(self, project_id: str, ca_id: str) -> bool:
+        """Drop a CA from a project's list (and as its preferred CA).
+
+        :returns: False when the list did not hold it.
+        """
+        session = get_session()
+        result = session.execute(sa.delete(models.ProjectCA).filter_by(
+            project_id=project_id, ca_id=ca_id))
+        session.execute(sa.delete(models.PreferredCA).filter_by(
+            scope=project_id, ca_id=ca_id))
+        return bool(getattr(result, "rowcount", 0))
+
+    def in_project_list(self, project_id: str, ca_id: str) -> bool | None:
+        """Whether the project's CA list holds ``ca_id``; None: no list."""
+        rows = get_session().scalars(
+            sa.select(models.ProjectCA.ca_id).filter_by(
+                project_id=project_id)).all()
+        return None if not rows else ca_id in rows
+
+    def preferred(self, scope: str) -> models.CertificateAuthority | None:
+        """The preferred CA of a project id or of GLOBAL_SCOPE."""
+        row = get_session().scalars(
+            sa.select(models.PreferredCA).filter_by(scope=scope)).first()
+        if row is None:
+            return None
+        ca = get_session().get(models.CertificateAuthority, row.ca_id)
+        return None if ca is None or ca.deleted else ca
+
+    def set_preferred(self, scope: str, ca_id: str) -> None:
+        session = get_session()
+        row = session.scalars(
+            sa.select(models.PreferredCA).filter_by(scope=scope)).first()
+        if row is None:
+            session.add(models.PreferredCA(scope=scope, ca_id=ca_id))
+        else:
+            row.ca_id = ca_id
+
+    def unset_preferred(self, scope: str) -> None:
+        get_session().execute(sa.delete(models.PreferredCA).filter_by(
+            scope=scope))
+
+    def delete_sub_ca(self, ca: models.CertificateAuthority) -> None:
+        """Mark a sub-CA deleted and drop every reference to it."""
+        session = get_session()
+        session.execute(sa.delete(models.ProjectCA).filter_by(ca_id=ca.id))
+        session.execute(sa.delete(models.PreferredCA).filter_by(
+            ca_id=ca.id))
+        ca.deleted = True

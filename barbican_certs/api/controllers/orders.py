@@ -90,7 +90,8 @@ def plan_certificate_order(meta: dict[str, Any],
     request_type = core["request_type"]
     if request_type == "stored-key":
         core["container_id"] = _stored_key_container(meta, project)
-    plugin_name, plugin_ca_id = resources.select_ca(meta, request_type)
+    plugin_name, plugin_ca_id = resources.select_ca(meta, request_type,
+                                                    project)
     core["plugin_ca_id"] = plugin_ca_id
     core["host_href"] = base.host_href()
     if request_type == "custom":
