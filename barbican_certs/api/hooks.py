@@ -15,6 +15,7 @@ from pecan import hooks
 import webob
 from webob import exc as webob_exc
 
+from barbican_certs.common import config
 from barbican_certs.common import exception
 from barbican_certs.model import repositories
 
@@ -62,6 +63,8 @@ class ContextHook(hooks.PecanHook):
         request = state.request
         headers = request.headers
         project_id = headers.get("X-Project-Id")
+        if not project_id and config.CONF.api.auth_strategy == "noauth":
+            project_id = config.CONF.api.noauth_default_project_id
         if request.path not in PUBLIC_PATHS and not project_id:
             raise exception.MissingHeader(header="X-Project-Id")
         roles = [role.strip() for role in

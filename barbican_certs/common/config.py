@@ -63,6 +63,12 @@ api_opts = [
         help="How callers are identified: noauth trusts the X-Project-Id, "
              "X-User-Id and X-Roles headers; keystone puts "
              "keystonemiddleware's auth_token in front."),
+    cfg.StrOpt(
+        "noauth_default_project_id",
+        help="With auth_strategy noauth, the project of requests that "
+             "carry no X-Project-Id header (the openstack CLI with "
+             "--os-auth-type none sends none).  Unset, such requests are "
+             "refused with 400 'Missing X-Project-Id'."),
     cfg.IntOpt(
         "workers", min=1,
         help="API processes to fork.  Default: 1 when the worker runs "

@@ -48,6 +48,29 @@ class TestNoAuth:
         assert set(response.json) == {"code", "title", "description"}
 
 
+class TestDefaultProject:
+    def test_missing_project_refused_by_default(self, app):
+        response = app.get("/v1/orders", expect_errors=True)
+        assert response.status_int == 400
+        assert response.json["description"] == "Missing X-Project-Id"
+
+    def test_configured_default_project_is_used(self, conf):
+        conf.set_override("noauth_default_project_id", "cli-project",
+                          group="api")
+        try:
+            app = webtest.TestApp(api_app.create_app())
+            created = app.post_json("/v1/secrets", {
+                "payload": "x", "payload_content_type": "text/plain"})
+            assert created.status_int == 201
+            listed = app.get("/v1/secrets", headers={
+                "X-Project-Id": "cli-project"})
+            assert listed.json["total"] == 1
+            other = app.get("/v1/secrets", headers={"X-Project-Id": "x"})
+            assert other.json["total"] == 0
+        finally:
+            conf.clear_override("noauth_default_project_id", group="api")
+
+
 class TestKeystone:
     def test_versions_need_no_token(self, keystone_app):
         assert keystone_app.get("/", status=300).json["versions"]
