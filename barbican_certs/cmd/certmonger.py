@@ -86,7 +86,8 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_POLL_DELAY = 60
 DEFAULT_WAIT = 10.0
 RETRY_DELAY = 30
-WAIT_INTERVAL = 0.5
+FIRST_WAIT_INTERVAL = 0.05
+MAX_WAIT_INTERVAL = 1.0
 DEFAULT_PROFILE = "server-client"
 ORDER_STATUSES = ("PENDING", "ACTIVE", "ERROR")
 
@@ -405,6 +406,7 @@ def _wait_order(client: ServiceClient, order_ref: str,
                 wait: float) -> dict[str, Any]:
     """Read the order until it leaves PENDING or ``wait`` seconds pass."""
     deadline = time.monotonic() + wait
+    interval = FIRST_WAIT_INTERVAL
     while True:
         order = client.get_json(order_ref)
         if order.get("status") not in ORDER_STATUSES:
@@ -413,7 +415,8 @@ def _wait_order(client: ServiceClient, order_ref: str,
         remaining = deadline - time.monotonic()
         if order["status"] != "PENDING" or remaining <= 0:
             return order
-        time.sleep(min(WAIT_INTERVAL, remaining))
+        time.sleep(min(interval, remaining))
+        interval = min(interval * 2, MAX_WAIT_INTERVAL)
 
 
 def _certificates(client: ServiceClient, order: dict[str, Any]) -> str:

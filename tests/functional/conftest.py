@@ -1,5 +1,8 @@
 """Fixtures of the functional tests (see :mod:`harness`)."""
 
+import os
+import subprocess
+import sys
 from typing import Any
 from typing import Iterator
 
@@ -25,3 +28,33 @@ def shared_embedded(tmp_path_factory: Any) -> Iterator[Service]:
     service.start()
     yield service
     service.stop()
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CLIENT_VENV = os.path.join(ROOT, ".venv-clients", "barbicanclient-6.0.0")
+CLIENT_PACKAGES = ["python-barbicanclient==6.0.0",
+                   "python-openstackclient==10.5.0"]
+
+
+@pytest.fixture(scope="session")
+def client_bin() -> str:
+    """The bin folder of a virtualenv of its own holding the clients a
+    user would install: python-barbicanclient 6.0.0 (library and
+    ``barbican`` CLI) and python-openstackclient."""
+    marker = os.path.join(CLIENT_VENV, ".installed")
+    wanted = " ".join(CLIENT_PACKAGES)
+    if not os.path.exists(marker) or open(marker).read() != wanted:
+        subprocess.run([sys.executable, "-m", "venv", "--clear",
+                        CLIENT_VENV], check=True)
+        subprocess.run([os.path.join(CLIENT_VENV, "bin", "python"), "-m",
+                        "pip", "install", "--quiet", *CLIENT_PACKAGES],
+                       check=True)
+        with open(marker, "w") as f:
+            f.write(wanted)
+    return os.path.join(CLIENT_VENV, "bin")
+
+
+@pytest.fixture(scope="session")
+def client_python(client_bin: str) -> str:
+    return os.path.join(client_bin, "python")

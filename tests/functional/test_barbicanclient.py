@@ -5,17 +5,10 @@ as a user would install it; the script below prints what it saw as JSON.
 """
 
 import json
-import os
 import subprocess
-import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-CLIENT_VENV = os.path.join(ROOT, ".venv-clients", "barbicanclient-6.0.0")
 
 SCRIPT = r"""
 import json, sys, time
@@ -71,19 +64,6 @@ out["ca"] = {"name": ca.name, "description": ca.description,
 out["orders"] = [o.order_ref for o in c.orders.list()]
 print(json.dumps(out))
 """
-
-
-@pytest.fixture(scope="session")
-def client_python() -> str:
-    """The interpreter of a virtualenv holding python-barbicanclient."""
-    python = os.path.join(CLIENT_VENV, "bin", "python")
-    if not os.path.exists(os.path.join(CLIENT_VENV, ".installed")):
-        subprocess.run([sys.executable, "-m", "venv", "--clear",
-                        CLIENT_VENV], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet",
-                        "python-barbicanclient==6.0.0"], check=True)
-        open(os.path.join(CLIENT_VENV, ".installed"), "w").close()
-    return python
 
 
 class TestBarbicanClient:

@@ -14,6 +14,23 @@ from barbican_certs.model import models
 from barbican_certs.model import repositories
 
 _ACCEPTED_PAYLOAD_TYPES = (validators.TEXT_PLAIN, validators.OCTET_STREAM)
+# Stored types whose payload is PEM text: a client asking for text/plain
+# (the barbican CLI's default) gets them as text.
+_PEM_TYPES = ("application/pkix-cert", "application/pkcs7-mime")
+
+
+def _offers(content_type: str) -> list[str]:
+    """The media types a payload of ``content_type`` can be served as.
+
+    Its own type first; any payload is also raw bytes
+    (application/octet-stream), and PEM payloads are also text/plain.
+    """
+    offers = [content_type]
+    if content_type in _PEM_TYPES:
+        offers.append(validators.TEXT_PLAIN)
+    if content_type != validators.OCTET_STREAM:
+        offers.append(validators.OCTET_STREAM)
+    return offers
 
 
 def render_secret(secret: models.Secret) -> dict[str, Any]:
@@ -75,14 +92,18 @@ class SecretController:
         secret = repositories.SecretRepo().get(self.secret_id, project.id)
         if not secret.content_type:
             raise exception.NotFound(entity="payload")
-        accept = pecan.request.accept
-        if accept and not accept.acceptable_offers([secret.content_type]):
-            raise exception.NotAcceptable(
-                reason="Wrong payload content-type: this secret is %s"
-                % secret.content_type)
+        served = secret.content_type
+        if pecan.request.headers.get("Accept"):
+            matches = pecan.request.accept.acceptable_offers(
+                _offers(secret.content_type))
+            if not matches:
+                raise exception.NotAcceptable(
+                    reason="Wrong payload content-type: this secret is %s"
+                    % secret.content_type)
+            served = matches[0][0]
         payload = repositories.SecretRepo().payload(project, secret)
         return webob.Response(body=payload, charset=None,
-                              content_type=secret.content_type)
+                              content_type=served)
 
     @index.when(method="PUT", template="json")
     def on_put(self, **_kw: Any) -> webob.Response:
