@@ -56,13 +56,25 @@ def embedded(tmp_path_factory):
     service.stop()
 
 
+FORBIDDEN_PROJECT = "cm-forbidden"
+
+
 class Scripted:
-    """A service whose first CA is the scripted test CA."""
+    """A service whose first CA is the scripted test CA.
+
+    Its policy also refuses orders of project ``FORBIDDEN_PROJECT``.
+    """
 
     def __init__(self, workdir: str) -> None:
-        self.service = Service(workdir, {"certificate": {
-            "enabled_certificate_plugins": "test_ca,local_ca",
-            "retry_initial_seconds": 0.5, "retry_max_seconds": 1}})
+        policy_file = os.path.join(workdir, "policy.yaml")
+        with open(policy_file, "w") as f:
+            f.write('"orders:post": "rule:admin_or_creator and not '
+                    'project_id:%s"\n' % FORBIDDEN_PROJECT)
+        self.service = Service(workdir, {
+            "certificate": {
+                "enabled_certificate_plugins": "test_ca,local_ca",
+                "retry_initial_seconds": 0.5, "retry_max_seconds": 1},
+            "oslo_policy": {"policy_file": policy_file}})
         self.state = self.service.sections["DEFAULT"]["state_path"]
         self.url = self.service.url
 
@@ -226,6 +238,14 @@ class TestSubmit:
         assert status == 2
         assert "The ca_id provided in the request is invalid" in (
             single_line(out))
+
+    @pytest.mark.parametrize("project", [FORBIDDEN_PROJECT])
+    def test_submit_forbidden_is_unconfigured(self, run, scripted):
+        csr, _key = make_csr()
+        status, out = run(scripted.url, csr=csr)
+        assert status == 4
+        assert single_line(out).endswith(
+            "(HTTP 403 from POST %s/v1/orders)" % scripted.url)
 
     def test_submit_without_csr_is_unconfigured(self, run, embedded):
         status, out = run(embedded.url)
@@ -482,7 +502,9 @@ class TestServiceAnswers:
         ((401, "application/json", json.dumps(
             {"code": 401, "title": "Unauthorized",
              "description": "Authentication required"}).encode()), 4,
-         "Authentication required (HTTP 401 from POST %s/v1/orders)"),
+         "Authentication required (HTTP 401 from POST %s/v1/orders); "
+         "this helper sends no Keystone token (not supported yet)"),
+
         ((202, "text/html", b"<html>hello</html>"), 3,
          "Unexpected answer from the service for /v1/orders: not JSON"),
         ((202, "application/json", b"{}"), 3,

@@ -436,10 +436,15 @@ def installed_fake_plugins(tmp_path_factory):
         Version: 1.0
         """))
     (dist_info / "entry_points.txt").write_text(ENTRY_POINTS)
+    # stevedore keeps each namespace's entry points for the life of the
+    # process; forget what an earlier test of this run loaded.
+    cache = extension.ExtensionManager.ENTRY_POINT_CACHE
     with pytest.MonkeyPatch.context() as patch:
         patch.syspath_prepend(str(site))
         importlib.invalidate_caches()
+        cache.pop(cm.CERTIFICATE_PLUGIN_NAMESPACE, None)
         yield importlib.import_module("bc_fake_ca_plugins")
+    cache.pop(cm.CERTIFICATE_PLUGIN_NAMESPACE, None)
     sys.modules.pop("bc_fake_ca_plugins", None)
 
 
