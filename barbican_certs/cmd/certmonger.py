@@ -41,8 +41,15 @@ no order exists; once one exists, exit 5 with a delay of at most
 ``RETRY_DELAY`` seconds and the cookie, so that certmonger polls the same
 order again instead of ordering twice.
 
-FETCH-ROOTS trusts what the service serves: run the helper over ``https``
-wherever the path to the service is not trusted.
+``--wait`` (default 10 s) lets a CA that issues at once, like the local CA,
+answer in the same run instead of after ``--poll-delay``; ``--wait 0``
+answers from the first read of the order.
+
+Identity is ``X-Project-Id`` (``[api] auth_strategy = noauth``): Keystone
+tokens are not supported yet, and a 401 says so.  Over ``https`` the
+service's certificate is verified against the system's trust store
+(``SSL_CERT_FILE`` names another bundle).  FETCH-ROOTS trusts what the
+service serves: use ``https`` wherever the path to it is not trusted.
 """
 
 import argparse
@@ -217,7 +224,8 @@ class ServiceClient:
         try:
             with urllib.request.urlopen(request,
                                         timeout=self.timeout) as response:
-                return response.read()
+                answer: bytes = response.read()
+                return answer
         except urllib.error.HTTPError as err:
             raise _http_error(method, url, err) from err
         except (OSError, http.client.HTTPException) as err:
@@ -252,7 +260,10 @@ def _http_error(method: str, url: str,
     LOG.debug("The service answered: %s", message)
     if err.code >= 500:
         return ServiceFailure(message)
-    if err.code in (401, 403):
+    if err.code == 401:
+        return HelperUnconfigured(message + "; this helper sends no "
+                                  "Keystone token (not supported yet)")
+    if err.code == 403:
         return HelperUnconfigured(message)
     return RequestRejected(message)
 
@@ -304,7 +315,7 @@ def _pending(delay: int, cookie: str) -> Answer:
     return Answer(WAIT_WITH_DELAY, "%d\n%s\n" % (delay, cookie))
 
 
-# -- Orders -----------------------------------------------------------------
+# -- Orders -------------------------------------------------------------
 
 def submit(client: ServiceClient, options: argparse.Namespace,
            env: Mapping[str, str]) -> Answer:
@@ -358,17 +369,21 @@ def poll(client: ServiceClient, options: argparse.Namespace,
     cookie = env.get("CERTMONGER_CA_COOKIE", "").strip()
     if not cookie:
         return submit(client, options, env)
+    return follow(client, options, _order_path(cookie), cookie)
+
+
+def _order_path(cookie: str) -> str:
+    """``/v1/orders/<id>`` of the order ref a cookie holds."""
     path = urllib.parse.urlsplit(cookie).path.rstrip("/")
     head, _sep, order_id = path.rpartition("/")
     try:
-        uuid.UUID(order_id)
-    except ValueError as err:
-        raise RequestRejected("The cookie %r is not a barbican-certs order "
-                              "reference" % cookie) from err
-    if not head.endswith("/v1/orders"):
+        valid = head.endswith("/v1/orders") and bool(uuid.UUID(order_id))
+    except ValueError:
+        valid = False
+    if not valid:
         raise RequestRejected("The cookie %r is not a barbican-certs order "
                               "reference" % cookie)
-    return follow(client, options, "/v1/orders/" + order_id, cookie)
+    return "/v1/orders/" + order_id
 
 
 def follow(client: ServiceClient, options: argparse.Namespace,
@@ -394,10 +409,11 @@ def follow(client: ServiceClient, options: argparse.Namespace,
         return _pending(min(RETRY_DELAY, options.poll_delay), cookie)
 
     if order["status"] == "ERROR":
-        LOG.info("Order %s ended ERROR", order_ref)
-        raise RequestRejected(order.get("error_reason")
-                              or order.get("sub_status_message")
-                              or "The order ended in ERROR")
+        reason = str(order.get("error_reason")
+                     or order.get("sub_status_message")
+                     or "The order ended in ERROR")
+        LOG.info("Order %s ended ERROR: %s", order_ref, reason)
+        raise RequestRejected(reason)
     LOG.info("Order %s is still pending", order_ref)
     return _pending(options.poll_delay, cookie)
 
@@ -424,19 +440,20 @@ def _certificates(client: ServiceClient, order: dict[str, Any]) -> str:
     order_ref = str(order.get("order_ref"))
     container = client.get_json(_field(order, "container_ref", str,
                                        "order %s" % order_ref))
-    secrets = {entry.get("name"): entry.get("secret_ref")
-               for entry in _field(container, "secret_refs", list,
-                                   "the certificate container")
-               if isinstance(entry, dict)}
+    secrets: dict[str, Any] = {
+        str(entry.get("name")): entry.get("secret_ref")
+        for entry in _field(container, "secret_refs", list,
+                            "the certificate container")
+        if isinstance(entry, dict)}
     certificate_ref = _field(secrets, "certificate", str,
                              "the certificate container")
     certificate = _load_certificate(
         client.get_bytes(certificate_ref + "/payload"), "the certificate")
     chain = []
-    if isinstance(secrets.get("intermediates"), str):
-        chain = _load_chain(
-            client.get_bytes(secrets["intermediates"] + "/payload"),
-            "the intermediates")
+    intermediates_ref = secrets.get("intermediates")
+    if isinstance(intermediates_ref, str):
+        chain = _load_chain(client.get_bytes(intermediates_ref + "/payload"),
+                            "the intermediates")
 
     _log_issued(order_ref, certificate)
     return "".join(_pem(cert) for cert in
@@ -591,7 +608,7 @@ def _ca_uuid(value: str) -> str:
                                          % value) from err
 
 
-def _seconds(kind: Callable[[str], float],
+def _number(kind: Callable[[str], float],
              minimum: float) -> Callable[[str], Any]:
     def parse(value: str) -> Any:
         try:
@@ -622,14 +639,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ca-id", type=_ca_uuid,
                         help="CA to order from and to describe (default: "
                         "the first of /v1/cas)")
-    parser.add_argument("--timeout", type=_seconds(float, 0.001),
+    parser.add_argument("--timeout", type=_number(float, 0.001),
                         default=DEFAULT_TIMEOUT,
                         help="seconds per HTTP call (default %(default)s)")
-    parser.add_argument("--poll-delay", type=_seconds(int, 0),
+    parser.add_argument("--poll-delay", type=_number(int, 0),
                         default=DEFAULT_POLL_DELAY,
                         help="seconds certmonger waits before polling a "
                         "pending order (default %(default)s)")
-    parser.add_argument("--wait", type=_seconds(float, 0),
+    parser.add_argument("--wait", type=_number(float, 0),
                         default=DEFAULT_WAIT,
                         help="seconds to wait for a pending order before "
                         "answering (default %(default)s)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+import jsonschema
 
 from barbican_certs.common import config
 from barbican_certs.common import exception
@@ -328,3 +329,43 @@ def trusted_ra_certificates() -> list[x509.Certificate]:
             reason="[cmc] trusted_ra_certificates %s cannot be read" % path
         ) from err
     return list(_ra_cache["certificates"])
+
+
+def validate_custom_parameters(meta: dict[str, Any],
+                               profiles: list[dict[str, Any]]) -> None:
+    """Check ``custom`` meta against the CA's published profiles.
+
+    SPEC section 3.6: each profile carries a JSON Schema of its ``custom``
+    parameters.  A ``profile`` in the meta picks one; without it, the
+    parameters must fit at least one.  Keys every certificate order may
+    carry (request type, name, requestor fields, CA) are not parameters.
+
+    :raises exception.InvalidMetadata: naming the first problem found.
+    """
+    schemas = [(p["name"], p.get("parameters")) for p in profiles
+               if p.get("parameters")]
+    if not schemas:
+        return
+    common = {"request_type", "name", "ca_id", *REQUESTOR_FIELDS}
+    parameters = {k: v for k, v in meta.items() if k not in common}
+    wanted = meta.get("profile")
+    if wanted is not None:
+        schemas = [(name, schema) for name, schema in schemas
+                   if name == wanted]
+        if not schemas:
+            raise exception.InvalidMetadata(
+                reason="Invalid profile: %s" % wanted)
+    problems = []
+    for _name, schema in schemas:
+        validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.FormatChecker())
+        error = jsonschema.exceptions.best_match(
+            validator.iter_errors(parameters))
+        if error is None:
+            return
+        problems.append(error)
+    where = ".".join(str(p) for p in problems[0].absolute_path)
+    subject = "%s does" % where if where else "they do"
+    raise exception.InvalidMetadata(
+        reason="Invalid custom parameters: %s not fit the CA's schema "
+               "(%s)" % (subject, problems[0].validator))

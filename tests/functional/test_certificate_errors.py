@@ -9,6 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 import pytest
 
+from barbican_certs.plugin import resources
+
 
 @pytest.fixture
 def embedded(shared_embedded):
@@ -89,6 +91,20 @@ ROWS = [
      "Reference not-a-reference."),
     (dict(STORED, container_ref="http://h/v1/containers/" + MISSING_UUID),
      "Order creation issue seen - Invalid container: Container Not Found."),
+    # custom: checked against the CA's published parameter schema.
+    ({"request_type": "custom", "subject_dn": "CN=a", "key_size": "big"},
+     "Invalid custom parameters: key_size does not fit the CA's schema "
+     "(type)"),
+    ({"request_type": "custom", "subject_dn": "CN=a",
+      "dns_names": ["a.example", 7]},
+     "Invalid custom parameters: dns_names.1 does not fit the CA's "
+     "schema (type)"),
+    ({"request_type": "custom", "profile": "nope", "request_data": "x",
+      "ca_id": resources.ca_id_for("local_ca", "root")},
+     "Invalid profile: nope"),
+    ({"request_type": "custom", "name": "neither"},
+     "Invalid custom parameters: they do not fit the CA's schema "
+     "(anyOf)"),
 ]
 
 

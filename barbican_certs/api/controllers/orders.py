@@ -96,6 +96,10 @@ def plan_certificate_order(meta: dict[str, Any],
     core["host_href"] = base.host_href()
     if request_type == "custom":
         plugin = cm.get_plugin_manager().get_plugin(plugin_name)
+        ca_id = plugin_ca_id or next(iter(plugin.get_ca_info()))
+        validators.validate_custom_parameters(meta,
+                                              plugin.get_profiles(ca_id))
+        # A plugin may check more than its schema can say.
         validate_custom = getattr(plugin, "validate_custom_meta", None)
         if validate_custom is not None:
             validate_custom(meta)
