@@ -43,34 +43,27 @@ def upgrade() -> None:
     op.create_index("ix_certificate_authorities_project_id",
                     "certificate_authorities", ["project_id"])
     op.create_table(
-        "project_certificate_authorities",
+        "project_cas",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("project_id", sa.String(36), nullable=False),
         sa.Column("ca_id", sa.String(36), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "id", name="pk_project_certificate_authorities"),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"],
-            name="fk_project_certificate_authorities_project_id_projects"),
+        sa.PrimaryKeyConstraint("id", name="pk_project_cas"),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"],
+                                name="fk_project_cas_project_id_projects"),
         sa.ForeignKeyConstraint(
             ["ca_id"], ["certificate_authorities.id"],
-            name="fk_project_certificate_authorities_ca_id_"
-                 "certificate_authorities"),
-        sa.UniqueConstraint(
-            "project_id", "ca_id",
-            name="uniq_project_certificate_authorities0project_id_ca_id"),
+            name="fk_project_cas_ca_id_certificate_authorities"),
+        sa.UniqueConstraint("project_id", "ca_id",
+                            name="uniq_project_cas0project_id_ca_id"),
     )
     op.create_table(
-        "preferred_certificate_authorities",
+        "preferred_cas",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("scope", sa.String(36), nullable=False),
         sa.Column("ca_id", sa.String(36), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "id", name="pk_preferred_certificate_authorities"),
+        sa.PrimaryKeyConstraint("id", name="pk_preferred_cas"),
         sa.ForeignKeyConstraint(
             ["ca_id"], ["certificate_authorities.id"],
-            name="fk_preferred_certificate_authorities_ca_id_"
-                 "certificate_authorities"),
-        sa.UniqueConstraint(
-            "scope", name="uniq_preferred_certificate_authorities0scope"),
+            name="fk_preferred_cas_ca_id_certificate_authorities"),
+        sa.UniqueConstraint("scope", name="uniq_preferred_cas0scope"),
     )

@@ -216,7 +216,7 @@ class CertificateAuthority(TimestampMixin, Base):
 class ProjectCA(Base):
     """A CA in a project's own list (``add-to-project``)."""
 
-    __tablename__ = "project_certificate_authorities"
+    __tablename__ = "project_cas"
     __table_args__ = (sa.UniqueConstraint("project_id", "ca_id"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True,
@@ -230,7 +230,7 @@ class ProjectCA(Base):
 class PreferredCA(Base):
     """The preferred CA of a project, or the global one (scope global)."""
 
-    __tablename__ = "preferred_certificate_authorities"
+    __tablename__ = "preferred_cas"
     __table_args__ = (sa.UniqueConstraint("scope"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True,

@@ -64,3 +64,10 @@ class TestMigrations:
             assert constraint.name, (table, constraint)
         assert isinstance(models.Base.metadata.tables[table],
                           sa.Table)
+
+
+def test_constraint_names_fit_postgresql():
+    # PostgreSQL truncates identifiers past 63 bytes; SQLAlchemy refuses.
+    for table in models.Base.metadata.tables.values():
+        for item in list(table.constraints) + list(table.indexes):
+            assert len(item.name) <= 63, item.name
