@@ -6,6 +6,7 @@ passes it in ``config.attributes``; run the migrations through
 """
 
 from alembic import context
+
 from barbican_certs.model import models
 
 connection = context.config.attributes["connection"]

@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-12-03
 """
 
-import sqlalchemy as sa
-
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0002"
 down_revision = "0001"

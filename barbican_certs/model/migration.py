@@ -7,12 +7,12 @@ installed as data files under ``<prefix>/share/barbican-certs/alembic``.
 import os
 import sys
 
-import sqlalchemy as sa
-
 from alembic import command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
+import sqlalchemy as sa
+
 from barbican_certs.common import exception
 
 # Any constant: PostgreSQL advisory lock serialising concurrent upgrades.
