@@ -37,11 +37,11 @@ def _binary(name: str) -> str:
 class Certmonger:
     """A private certmonger daemon and the getcert client that drives it."""
 
-    def __init__(self, workdir: str) -> None:
+    def __init__(self, workdir: str, socket_dir: str) -> None:
         self.daemon = _binary("certmonger")
         self.getcert_bin = _binary("getcert")
         self.workdir = workdir
-        self.socket = os.path.join(workdir, "socket")
+        self.socket = os.path.join(socket_dir, "socket")
         self.log_path = os.path.join(workdir, "certmonger.log")
         self.env = dict(os.environ)
         for variable, name in [("CERTMONGER_REQUESTS_DIR", "requests"),
@@ -90,10 +90,22 @@ class Certmonger:
         assert result.returncode == 0, (result.stdout, result.stderr)
         return result.stdout
 
-    def add_ca(self, name: str, helper: list[str]) -> None:
-        command = " ".join([sys.executable, "-m",
-                            "barbican_certs.cmd.certmonger", *helper])
+    def add_ca(self, name: str, helper: list[str], *data: str) -> None:
+        """Add the helper as CA ``name``; wait until certmonger stored
+        ``data``, the lines of its CA file that the helper's IDENTIFY,
+        FETCH-ROOTS and template operations give.
+
+        certmonger restarts the requests of a CA whenever that CA's data
+        changes, killing a helper that is submitting (which leaves an
+        order behind); requests therefore start once the data is in.
+        """
+        # The installed console script, as an operator would name it.
+        script = os.path.join(os.path.dirname(sys.executable),
+                              "barbican-certs-certmonger-submit")
+        command = " ".join([script, *helper])
         self.getcert("add-ca", "-c", name, "-e", command)
+        self.wait_ca_file(name, "ca_aka=barbican-certs-certmonger-submit ",
+                          *data)
 
     def wait_status(self, request_id: str, *statuses: str) -> str:
         """Poll ``getcert list`` until the request is in one of statuses."""
@@ -106,31 +118,45 @@ class Certmonger:
                                                            self.log())
             time.sleep(0.2)
 
-    def wait_ca_file(self, name: str, text: str) -> str:
-        """The file certmonger keeps CA ``name`` in, once it has text."""
+    def wait_file(self, path: str, text: str) -> None:
+        """Wait until certmonger has written ``text`` into ``path``."""
+        deadline = time.monotonic() + ISSUE_TIMEOUT
+        while True:
+            if os.path.exists(path):
+                with open(path) as f:
+                    if text in f.read():
+                        return
+            assert time.monotonic() < deadline, self.log()
+            time.sleep(0.2)
+
+    def wait_ca_file(self, name: str, *texts: str) -> str:
+        """The file certmonger keeps CA ``name`` in, once it has texts."""
         deadline = time.monotonic() + ISSUE_TIMEOUT
         cas = self.env["CERTMONGER_CAS_DIR"]
         while True:
             for entry in os.listdir(cas):
                 with open(os.path.join(cas, entry)) as f:
                     content = f.read()
-                if "id=%s\n" % name in content and text in content:
+                if all(text in content for text in
+                       ("id=%s\n" % name, *texts)):
                     return content
             assert time.monotonic() < deadline, self.log()
             time.sleep(0.2)
 
 
 @pytest.fixture
-def certmonger() -> Iterator[Certmonger]:
+def certmonger(tmp_path) -> Iterator[Certmonger]:
     # The socket path must fit sockaddr_un (108 bytes): a short folder.
-    workdir = tempfile.mkdtemp(prefix="cm-")
-    daemon = Certmonger(workdir)
+    socket_dir = tempfile.mkdtemp(prefix="cm-")
+    workdir = tmp_path / "certmonger"
+    workdir.mkdir()
+    daemon = Certmonger(str(workdir), socket_dir)
     try:
         daemon.start()
         yield daemon
     finally:
         daemon.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 def _ca_pem(service: Service, project: str, tmp_path) -> str:
@@ -159,8 +185,12 @@ def _request(certmonger: Certmonger, tmp_path, request_id: str) -> None:
 
 
 def test_certmonger_obtains_certificate(certmonger, embedded, tmp_path):
+    # IDENTIFY, FETCH-ROOTS (nickname, then the root) and the templates.
     certmonger.add_ca("barbican", ["--url", embedded.url,
-                                   "--project-id", "cm"])
+                                   "--project-id", "cm"],
+                      "ca_root_certs=barbican-certs local CA\n",
+                      "ca_profiles=client,server,server-client\n",
+                      "ca_default_profile=server-client\n")
     _request(certmonger, tmp_path, "web")
     listing = certmonger.wait_status("web", "MONITORING", "CA_REJECTED",
                                      "CA_UNREACHABLE", "CA_UNCONFIGURED")
@@ -173,12 +203,9 @@ def test_certmonger_obtains_certificate(certmonger, embedded, tmp_path):
     orders = embedded.client("cm").get("/v1/orders").json()["orders"]
     assert [o["status"] for o in orders] == ["ACTIVE"]
 
-    # FETCH-ROOTS: certmonger keeps the root under the CA's name and
-    # writes it to the -F file; GET-DEFAULT-TEMPLATE: the default profile.
-    certmonger.wait_ca_file("barbican",
-                            "ca_root_certs=barbican-certs local CA\n")
+    # certmonger writes the root from FETCH-ROOTS to the -F file.
     with open(ca_file) as f:
-        assert f.read() in (tmp_path / "roots.pem").read_text()
+        certmonger.wait_file(str(tmp_path / "roots.pem"), f.read())
     assert ("default profile/template/certtype: server-client\n"
             in certmonger.getcert("list-cas", "-c", "barbican"))
 
@@ -206,7 +233,8 @@ def test_certmonger_polls_pending_order(certmonger, scripted, tmp_path):
                    '"check_status": ["pending", "generated"]}')
     service.start()
     certmonger.add_ca("barbican", ["--url", service.url, "--project-id",
-                                   "cm", "--wait", "0", "--poll-delay", "1"])
+                                   "cm", "--wait", "0", "--poll-delay", "1"],
+                      "ca_root_certs=Scripted test CA\n")
     _request(certmonger, tmp_path, "pending")
     listing = certmonger.wait_status("pending", "MONITORING", "CA_REJECTED",
                                      "CA_UNREACHABLE", "CA_UNCONFIGURED")
@@ -232,7 +260,7 @@ def test_certmonger_reports_rejection(certmonger, scripted, tmp_path):
     _script(state, '{"issue": ["rejected"]}')
     service.start()
     certmonger.add_ca("barbican", ["--url", service.url, "--project-id",
-                                   "cm"])
+                                   "cm"], "ca_root_certs=Scripted test CA\n")
     _request(certmonger, tmp_path, "refused")
     listing = certmonger.wait_status("refused", "MONITORING", "CA_REJECTED",
                                      "CA_UNREACHABLE", "CA_UNCONFIGURED")

@@ -1,11 +1,11 @@
 """The migrations walk on SQLite and PostgreSQL and match the models."""
 
-import pytest
-import sqlalchemy as sa
-
 from alembic import autogenerate
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
+import pytest
+import sqlalchemy as sa
+
 from barbican_certs.model import migration
 from barbican_certs.model import models
 from barbican_certs.model import repositories
