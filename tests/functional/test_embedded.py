@@ -77,8 +77,8 @@ class TestErrors:
     @pytest.mark.parametrize("method,path", [
         ("PUT", "/v1/orders"), ("DELETE", "/v1/orders/"),
         ("POST", "/v1/orders/8e9a9f4e-4a5e-4b8f-9b39-9a1f7c1d2e3f"),
-        ("PUT", "/v1/secrets"), ("POST", "/v1/containers/"
-                                         "8e9a9f4e-4a5e-4b8f-9b39-9a1f7c1d2e3f"),
+        ("PUT", "/v1/secrets"),
+        ("POST", "/v1/containers/8e9a9f4e-4a5e-4b8f-9b39-9a1f7c1d2e3f"),
     ])
     def test_unsupported_method_is_405(self, embedded, method, path):
         response = embedded.client("p").request(method, path, json={})

@@ -508,7 +508,8 @@ class TestParseExtensions:
     def test_parse_ignores_whitespace(self):
         usage = x509.Extension(
             ExtensionOID.EXTENDED_KEY_USAGE, False,
-            x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.5.5.7.3.1")]))
+            x509.ExtendedKeyUsage(
+                [x509.ObjectIdentifier("1.3.6.1.5.5.7.3.1")]))
         encoded = _extensions_b64(usage)
         spaced = "\n".join(encoded[i:i + 8] for i in range(0, len(encoded), 8))
         assert list(csr.parse_extensions(" " + spaced + "\n")) == [usage]
