@@ -6,6 +6,7 @@ oslo.messaging registers some of its own options only there.  The
 generator.
 """
 
+from collections.abc import Sequence
 import os
 
 from oslo_config import cfg
@@ -141,7 +142,7 @@ scheduler_opts = [
         help="Orders one worker process handles at the same time."),
 ]
 
-_GROUPS = [
+_GROUPS: list[tuple[str | None, Sequence[cfg.Opt]]] = [
     (None, default_opts),
     ("database", database_opts),
     ("api", api_opts),
@@ -174,7 +175,7 @@ set_defaults()
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     """Options of barbican-certs itself, for ``oslo-config-generator``."""
-    return [(group or "DEFAULT", opts) for group, opts in _GROUPS]
+    return [(group or "DEFAULT", list(opts)) for group, opts in _GROUPS]
 
 
 def parse_args(argv: list[str] | None = None,

@@ -30,8 +30,9 @@ CONTAINER_SECRET_NAMES = {
                     "intermediates"},
     "generic": None,
 }
-KEY_ALGORITHMS = {"aes": (128, 192, 256)}
-ASYMMETRIC_ALGORITHMS = {"rsa": (2048, 3072, 4096), "ec": (256, 384, 521)}
+KEY_ALGORITHMS: dict[str, tuple[int, ...]] = {"aes": (128, 192, 256)}
+ASYMMETRIC_ALGORITHMS: dict[str, tuple[int, ...]] = {
+    "rsa": (2048, 3072, 4096), "ec": (256, 384, 521)}
 NAME_MAX = 255
 
 

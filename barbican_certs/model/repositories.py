@@ -7,6 +7,7 @@ result of an order only while it still holds the order's lease.
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import threading
 from typing import Any
@@ -302,7 +303,8 @@ class OrderRepo(_ScopedRepo):
                 query = query.where(getattr(models.Order, name) == value)
         return _page(query, models.Order, offset, limit)
 
-    def find_due(self, now: datetime.datetime, limit: int) -> list[str]:
+    def find_due(self, now: datetime.datetime,
+                 limit: int) -> builtins.list[str]:
         """Ids of orders whose next action is due and not leased."""
         order = models.Order
         query = (

@@ -220,8 +220,8 @@ def _stored_key_request(order: models.Order,
     if order.meta.get("extensions"):
         extensions = pki_csr.parse_extensions(order.meta["extensions"])
     return pki_csr.build_pkcs10(
-        key, pki_csr.parse_subject_dn(order.meta["subject_dn"]),
-        extensions)  # type: ignore[arg-type]
+        key,  # type: ignore[arg-type]
+        pki_csr.parse_subject_dn(order.meta["subject_dn"]), extensions)
 
 
 def _new_secret(order: models.Order, project: models.Project,

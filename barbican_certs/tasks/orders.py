@@ -22,7 +22,8 @@ from barbican_certs.tasks import certificates
 LOG = logging.getLogger(__name__)
 
 OCTET_STREAM = "application/octet-stream"
-EC_CURVES = {256: ec.SECP256R1, 384: ec.SECP384R1, 521: ec.SECP521R1}
+EC_CURVES: dict[int, ec.EllipticCurve] = {
+    256: ec.SECP256R1(), 384: ec.SECP384R1(), 521: ec.SECP521R1()}
 
 GENERIC_FAILURE = "Internal error while processing the order."
 
@@ -52,7 +53,7 @@ def generate_key(order: models.Order, project: models.Project) -> None:
 def _private_key(algorithm: str, bit_length: int) -> (
         rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
     if algorithm == "ec":
-        return ec.generate_private_key(EC_CURVES[bit_length]())
+        return ec.generate_private_key(EC_CURVES[bit_length])
     return rsa.generate_private_key(public_exponent=65537,
                                     key_size=bit_length)
 

@@ -34,7 +34,7 @@ def _offers(content_type: str) -> list[str]:
 
 
 def render_secret(secret: models.Secret) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "secret_ref": base.ref("secrets", secret.id),
         "name": secret.name,
         "status": secret.status,

@@ -7,6 +7,7 @@ calls them after the order's new state is committed.
 """
 
 import abc
+from collections.abc import Iterable
 import threading
 
 from oslo_log import log as logging
@@ -68,8 +69,16 @@ _manager: EventPluginManager | None = None
 _lock = threading.Lock()
 
 
-def _missing(names: list[str]) -> None:
+def _missing(names: Iterable[str]) -> None:
     raise cm.CertificateEventPluginNotFound(", ".join(names))
+
+
+def _load(names: list[str]) -> list[EventPluginBase]:
+    extensions: named.NamedExtensionManager[EventPluginBase] = (
+        named.NamedExtensionManager(
+            EVENT_PLUGIN_NAMESPACE, names, invoke_on_load=True,
+            name_order=True, on_missing_entrypoints_callback=_missing))
+    return [e.obj for e in extensions if e.obj is not None]
 
 
 def get_event_plugin_manager() -> EventPluginManager:
@@ -77,12 +86,9 @@ def get_event_plugin_manager() -> EventPluginManager:
     global _manager
     with _lock:
         if _manager is None:
-            names = config.CONF.certificate_event.\
-                enabled_certificate_event_plugins
-            extensions = named.NamedExtensionManager(
-                EVENT_PLUGIN_NAMESPACE, names, invoke_on_load=True,
-                name_order=True, on_missing_entrypoints_callback=_missing)
-            _manager = EventPluginManager([e.obj for e in extensions])
+            conf = config.CONF.certificate_event
+            _manager = EventPluginManager(
+                _load(conf.enabled_certificate_event_plugins))
         return _manager
 
 
