@@ -250,6 +250,9 @@ class TestOrders:
         body = client.wait_order(ref)
         assert body["status"] == "ACTIVE", body
         assert set(body) <= ORDER_KEYS and "secret_ref" not in body
+        assert body["meta"] == {"name": "pair", "algorithm": "rsa",
+                                "bit_length": 2048,
+                                "pass_phrase": "s3cret-phrase"}
         container = client.get(body["container_ref"]).json()
         refs = {s["name"]: s["secret_ref"] for s in container["secret_refs"]}
         assert set(refs) == {"private_key", "public_key",

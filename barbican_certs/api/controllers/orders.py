@@ -37,12 +37,25 @@ class InvalidContainer(exception.Invalid):
     message = "Order creation issue seen - Invalid container: %(reason)s"
 
 
+def _meta_as_submitted(order: models.Order) -> dict[str, Any]:
+    """The meta the client sent; a pass phrase, kept encrypted apart from
+    it, is put back."""
+    secret_id = (order.core_meta or {}).get("passphrase_secret_id")
+    if not secret_id:
+        return order.meta
+    project = base.project()
+    secrets = repositories.SecretRepo()
+    passphrase = secrets.payload(project, secrets.get(secret_id,
+                                                      project.id))
+    return dict(order.meta, pass_phrase=(passphrase or b"").decode())
+
+
 def render_order(order: models.Order) -> dict[str, Any]:
     """Exactly the keys of SPEC section 3.2, optional ones only when set."""
     body: dict[str, Any] = {
         "order_ref": base.ref("orders", order.id),
         "type": order.type,
-        "meta": order.meta,
+        "meta": _meta_as_submitted(order),
         "status": order.status,
         "created": base.timestamp(order.created_at),
         "updated": base.timestamp(order.updated_at),
@@ -142,9 +155,9 @@ def _store_passphrase(project: models.Project, meta: dict[str, Any],
                       creator_id: str | None) -> str:
     """Move ``pass_phrase`` out of the meta into an encrypted secret.
 
-    The order's meta is stored and shown in clear; the pass phrase must be
-    neither, so it becomes the ``passphrase`` secret the order's container
-    will hold, and GET shows the meta without it.
+    The order's meta is stored in clear; the pass phrase must not be, so it
+    becomes the ``passphrase`` secret the order's container will hold, and
+    GET puts it back into the meta it shows.
     """
     passphrase = meta.pop("pass_phrase")
     secret = models.Secret(creator_id=creator_id, name=meta.get("name"),
