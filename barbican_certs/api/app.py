@@ -69,7 +69,7 @@ class JSONErrorMiddleware:
         content_type = dict((k.lower(), v) for k, v in headers).get(
             "content-type", "")
         if code >= 400 and not _is_error_json(content_type, body):
-            body = hooks.error_body(code, _description(code, body))
+            body = hooks.error_body(code, hooks.describe(code))
             headers = [(k, v) for k, v in headers
                        if k.lower() not in ("content-type",
                                             "content-length")]
@@ -88,16 +88,6 @@ def _is_error_json(content_type: str, body: bytes) -> bool:
         return "title" in json.loads(body)
     except ValueError:
         return False
-
-
-def _description(code: int, body: bytes) -> str:
-    known = {
-        401: "Authentication required.",
-        413: "The request body is larger than the server accepts.",
-        503: "The service is unavailable.",
-    }
-    return known.get(code, hooks.GENERIC_500 if code >= 500 else
-                     "The request could not be served.")
 
 
 class PathDispatcher:

@@ -26,6 +26,21 @@ PUBLIC_PATHS = frozenset(["/", "/v1", "/v1/"])
 
 GENERIC_500 = ("The server could not complete the request; the details "
                "are in its log.")
+# Descriptions of errors raised by the framework or middleware rather than
+# by the service's own exceptions.
+DESCRIPTIONS = {
+    401: "Authentication required.",
+    404: "The resource could not be found.",
+    413: "The request body is larger than the server accepts.",
+    503: "The service is unavailable.",
+}
+
+
+def describe(code: int) -> str:
+    """A client-safe description of an HTTP error the service did not
+    raise itself."""
+    return DESCRIPTIONS.get(code, GENERIC_500 if code >= 500 else
+                            "The request could not be served.")
 
 
 def error_body(code: int, description: str) -> bytes:
@@ -109,16 +124,12 @@ class ErrorHook(hooks.PecanHook):
 def _http_exception_response(state: Any,
                              exc: webob_exc.HTTPException) -> webob.Response:
     code = exc.code  # type: ignore[attr-defined]
-    descriptions = {
-        404: "The resource could not be found.",
-        405: "The method %s is not allowed on this resource."
-             % state.request.method,
-        413: "The request body is larger than the server accepts.",
-    }
-    description = descriptions.get(code) or str(
-        getattr(exc, "explanation", "") or exc.title)  # type: ignore
+    description = describe(code)
     headers = {}
-    if code == 405 and exc.headers.get("Allow"):  # type: ignore
-        headers["Allow"] = exc.headers["Allow"]  # type: ignore
+    if code == 405:
+        description = ("The method %s is not allowed on this resource."
+                       % state.request.method)
+        if exc.headers.get("Allow"):  # type: ignore[attr-defined]
+            headers["Allow"] = exc.headers["Allow"]  # type: ignore
     return error_response(code, description, headers)
 

@@ -372,17 +372,6 @@ class OrderRepo(_ScopedRepo):
         if getattr(result, "rowcount", 0) != 1:
             raise LeaseLost(order_id=order_id)
 
-    def release(self, order_id: str, owner: str) -> None:
-        """Give up a lease without changing the order, and commit."""
-        session = get_session()
-        session.execute(
-            sa.update(models.Order)
-            .where(models.Order.id == order_id,
-                   models.Order.lease_owner == owner)
-            .values(lease_owner=None, lease_expires=None)
-            .execution_options(synchronize_session=False))
-        session.commit()
-
 
 class LeaseLost(exception.BarbicanCertsException):
     message = "Lost the lease of order %(order_id)s."

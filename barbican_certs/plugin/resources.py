@@ -162,7 +162,8 @@ def select_ca(meta: dict[str, Any], request_type: str,
             return preferred.plugin_name, preferred.plugin_ca_id
 
     manager = cm.get_plugin_manager()
-    for name, plugin in zip(manager.names(), manager.plugins()):
-        if plugin.supports(dict(meta, request_type=request_type)):
-            return name, None
-    raise NoCAForOrder(request_type=request_type)
+    try:
+        plugin = manager.get_plugin_for(dict(meta, request_type=request_type))
+    except cm.CertificatePluginNotFound as err:
+        raise NoCAForOrder(request_type=request_type) from err
+    return manager.name_of(plugin), None
